@@ -1,0 +1,212 @@
+"""The consume loop: assign every partition, read in batches, decode, hand to the store.
+
+It uses ``assign()`` rather than a group subscription (no rebalance pauses, and
+``--from`` maps straight onto start offsets); new partitions are picked up by a
+periodic metadata refresh. Redelivered messages are dropped by the store, which
+remembers the next expected offset of each partition. Connection state is kept in
+``LinkStatus`` for the UI to read; nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+
+from rtd_tui.decode import RawMessage, decode_batch
+from rtd_tui.store import RecordStore
+
+log = logging.getLogger(__name__)
+
+CONSUMER_DEFAULTS: dict[str, object] = {
+    "group.id": "rtd-tui",
+    "enable.auto.commit": False,
+    "enable.auto.offset.store": False,
+    "auto.offset.reset": "earliest",
+    "fetch.wait.max.ms": 100,
+}
+METADATA_EVERY_S = 2.0
+TAIL_KEEP = 500
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStatus:
+    """Where the consumer's connection stands; replaced whole, so readers need no lock."""
+
+    state: str = "connecting"  # connecting | connected | waiting for topic | unreachable
+    detail: str = ""
+    since: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionInfo:
+    """One partition as the stream view shows it."""
+
+    partition: int
+    low: int
+    high: int
+    position: int
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.high - max(self.position, self.low)) if self.high >= 0 else 0
+
+
+_UNREACHABLE = {
+    KafkaError._TRANSPORT,
+    KafkaError._ALL_BROKERS_DOWN,
+    KafkaError._RESOLVE,
+    KafkaError._AUTHENTICATION,
+    KafkaError._SSL,
+    KafkaError._TIMED_OUT,
+}
+
+
+class ConsumeLoop:
+    """Consume ``topic`` into ``store`` until stopped."""
+
+    def __init__(
+        self,
+        config: dict[str, object],
+        topic: str,
+        store: RecordStore,
+        start_from: str | int = "earliest",
+        batch_size: int = 10_000,
+        poll_timeout: float = 0.2,
+        on_tail: Callable[[list[RawMessage]], None] | None = None,
+    ) -> None:
+        self._config = {**CONSUMER_DEFAULTS, **config, "error_cb": self._on_error}
+        self.topic = topic
+        self.store = store
+        self.start_from = start_from
+        self.batch_size = batch_size
+        self.poll_timeout = poll_timeout
+        self.on_tail = on_tail
+        self.status = LinkStatus()
+        self.partitions: tuple[PartitionInfo, ...] = ()
+        self._assigned: set[int] = set()
+        self._first_assignment = True
+        self._replay = threading.Event()
+
+    def _set_status(self, state: str, detail: str = "") -> None:
+        if (state, detail) != (self.status.state, self.status.detail):
+            log.info("link %s %s", state, detail)
+            self.status = LinkStatus(state, detail)
+
+    def _on_error(self, err: KafkaError) -> None:
+        log.warning("kafka error: %s", err.str())
+        if err.code() in _UNREACHABLE or err.fatal():
+            self._set_status("unreachable", err.str())
+
+    def request_replay(self) -> None:
+        """Ask the loop to clear the store and read the topic again from the beginning."""
+        self._replay.set()
+
+    def run(self, stop: threading.Event) -> None:
+        """The loop itself; returns when ``stop`` is set. Closes the consumer on the way out."""
+        consumer = Consumer(self._config)
+        try:
+            next_metadata = 0.0
+            while not stop.is_set():
+                now = time.monotonic()
+                if self._replay.is_set():
+                    self._replay.clear()
+                    self._rewind(consumer)
+                if now >= next_metadata:
+                    self._refresh(consumer)
+                    next_metadata = now + METADATA_EVERY_S
+                if not self._assigned:
+                    stop.wait(self.poll_timeout)
+                    continue
+                messages = consumer.consume(self.batch_size, self.poll_timeout)
+                if messages:
+                    self._ingest(messages)
+        finally:
+            consumer.close()
+
+    def _ingest(self, messages: list) -> None:  # type: ignore[type-arg]
+        values: list[bytes | None] = []
+        partitions: list[int] = []
+        offsets: list[int] = []
+        keys: list[bytes | None] = []
+        for m in messages:
+            err = m.error()
+            if err is not None:
+                if err.code() != KafkaError._PARTITION_EOF:
+                    self._on_error(err)
+                continue
+            values.append(m.value())
+            partitions.append(m.partition())
+            offsets.append(m.offset())
+            keys.append(m.key())
+        if not values:
+            return
+        if self.status.state != "connected":
+            self._set_status("connected")
+        self.store.ingest(decode_batch(values, partitions, offsets, keys))
+        if self.on_tail is not None:
+            k = max(0, len(values) - TAIL_KEEP)
+            self.on_tail([
+                RawMessage(partitions[i], offsets[i], keys[i], values[i],
+                           messages[i].timestamp()[1])
+                for i in range(k, len(values))
+            ])
+
+    def _refresh(self, consumer: Consumer) -> None:
+        """Health check, new partitions, watermarks and lag for the stream view."""
+        try:
+            metadata = consumer.list_topics(self.topic, timeout=1.0)
+        except KafkaException as exc:
+            self._set_status("unreachable", exc.args[0].str() if exc.args else str(exc))
+            return
+        topic = metadata.topics.get(self.topic)
+        if topic is None or topic.error is not None or not topic.partitions:
+            reason = topic.error.str() if topic is not None and topic.error else "no partitions"
+            self._set_status("waiting for topic", reason)
+            return
+        if self.status.state != "connected":
+            self._set_status("connected")
+        new = sorted(set(topic.partitions) - self._assigned)
+        if new:
+            consumer.incremental_assign([self._start(consumer, p) for p in new])
+            self._assigned.update(new)
+            self._first_assignment = False
+        self._watermarks(consumer)
+
+    def _start(self, consumer: Consumer, partition: int) -> TopicPartition:
+        """Where to start reading a partition, following ``--from`` on first assignment."""
+        tp = TopicPartition(self.topic, partition, OFFSET_BEGINNING)
+        if not self._first_assignment or self.start_from == "earliest":
+            return tp
+        if self.start_from == "latest":
+            tp.offset = OFFSET_END
+            return tp
+        assert isinstance(self.start_from, int)
+        low, high = consumer.get_watermark_offsets(tp, timeout=5.0)
+        tp.offset = max(low, high + self.start_from)
+        return tp
+
+    def _watermarks(self, consumer: Consumer) -> None:
+        tps = [TopicPartition(self.topic, p) for p in sorted(self._assigned)]
+        infos = []
+        for tp in consumer.position(tps):
+            low, high = consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
+            infos.append(PartitionInfo(tp.partition, low, high, tp.offset))
+        self.partitions = tuple(infos)
+
+    def _rewind(self, consumer: Consumer) -> None:
+        self.store.rewind()
+        consumer.assign([
+            TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in sorted(self._assigned)
+        ])

@@ -1,0 +1,176 @@
+"""Turn a batch of Kafka messages into store rows, tombstones and rejections.
+
+Fast path: join the values into NDJSON and let polars decode the whole batch with
+the wire schema, then validate with vectorized expressions. polars is lenient in
+places (it turns ``"nome": 123`` into ``"123"``) and fails whole batches on one bad
+line, so any row the fast path doubts goes through ``records.decode``, the
+authoritative per-message validator. The fast path only ever *accepts* rows that
+``records.decode`` would accept with the same values.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from rtd_tui.records import (
+    AGE_RANGE,
+    CITIES,
+    CONTROL_PATTERN,
+    ID_RANGE,
+    MAX_MESSAGE_BYTES,
+    STORE_SCHEMA,
+    TIMESTAMP_PATTERN,
+    VALUE_RANGE,
+    WIRE_SCHEMA,
+    RecordError,
+    decode,
+)
+
+#: Decoded names that may be a JSON number, boolean, object or array coerced to text.
+_SUSPECT_NAME = r"^(-?[0-9][0-9.eE+\-]*|true|false|null|\{.*|\[.*)$"
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """What the consumer hands to the decoder: one message, already out of librdkafka."""
+
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message that did not make it into the store, and why."""
+
+    partition: int
+    offset: int
+    reason: str
+    detail: str
+
+
+@dataclass(slots=True)
+class DecodedBatch:
+    """The outcome of one batch: good rows, deleted ids, rejected messages."""
+
+    rows: pl.DataFrame
+    tombstones: list[tuple[int, int, int]] = field(default_factory=list)  # (partition, offset, id)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def empty_rows() -> pl.DataFrame:
+    """A zero-row frame with the store schema."""
+    return pl.DataFrame(schema=STORE_SCHEMA)
+
+
+def decode_batch(
+    values: Sequence[bytes | None],
+    partitions: Sequence[int],
+    offsets: Sequence[int],
+    keys: Sequence[bytes | None] | None = None,
+) -> DecodedBatch:
+    """Decode parallel columns of one batch; every message ends up in exactly one bucket."""
+    n = len(values)
+    tombstones: list[tuple[int, int, int]] = []
+    rejections: list[Rejection] = []
+    candidates: list[int] = []
+    for i, value in enumerate(values):
+        if value is None:
+            _tombstone(keys[i] if keys is not None else None, partitions[i], offsets[i],
+                       tombstones, rejections)
+        else:
+            candidates.append(i)
+    if len(candidates) == n:
+        good, doubtful = _fast_path(values, partitions, offsets)  # type: ignore[arg-type]
+    else:
+        sub = [values[i] for i in candidates]
+        good, doubt_sub = _fast_path(
+            sub, [partitions[i] for i in candidates], [offsets[i] for i in candidates]  # type: ignore[misc]
+        )
+        doubtful = [candidates[j] for j in doubt_sub]
+    if doubtful:
+        slow = _slow_path(doubtful, values, partitions, offsets, rejections)
+        good = pl.concat([good, slow]) if good.height else slow
+    return DecodedBatch(good, tombstones, rejections)
+
+
+def _tombstone(
+    key: bytes | None, partition: int, offset: int,
+    tombstones: list[tuple[int, int, int]], rejections: list[Rejection],
+) -> None:
+    if key is None:
+        rejections.append(Rejection(partition, offset, "tombstone without key", "null key"))
+        return
+    try:
+        tombstones.append((partition, offset, int(key.decode("ascii"))))
+    except (UnicodeDecodeError, ValueError):
+        rejections.append(Rejection(partition, offset, "tombstone with bad key", repr(key[:40])))
+
+
+def _fast_path(
+    values: Sequence[bytes], partitions: Sequence[int], offsets: Sequence[int]
+) -> tuple[pl.DataFrame, list[int]]:
+    """Vectorized decode; returns accepted rows and the indices to re-check one by one."""
+    n = len(values)
+    if n == 0:
+        return empty_rows(), []
+    blob = b"\n".join(values)
+    if blob.count(b"\n") != n - 1 or len(blob) > n * MAX_MESSAGE_BYTES:
+        return empty_rows(), list(range(n))
+    try:
+        frame = pl.read_ndjson(io.BytesIO(blob), schema=WIRE_SCHEMA)
+    except BaseException as exc:  # polars raises ComputeError, or a PanicException
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return empty_rows(), list(range(n))
+    if frame.height != n:  # an empty or blank message was skipped: realign one by one
+        return empty_rows(), list(range(n))
+    sizes = pl.Series([len(v) for v in values], dtype=pl.Int64)
+    frame = frame.with_columns(
+        pl.Series("partition", partitions, dtype=pl.Int32),
+        pl.Series("offset", offsets, dtype=pl.Int64),
+    )
+    c = pl.col
+    ok = (
+        pl.all_horizontal(c(name).is_not_null() for name in WIRE_SCHEMA)
+        & c("id").is_between(*ID_RANGE)
+        & c("idade").is_between(*AGE_RANGE)
+        & c("valor").is_between(*VALUE_RANGE)
+        & c("cidade").is_in(list(CITIES))
+        & c("timestamp").str.contains(TIMESTAMP_PATTERN)
+        & ~c("nome").str.contains(CONTROL_PATTERN)
+        & ~c("nome").str.contains(_SUSPECT_NAME)
+        & (c("nome").str.strip_chars().str.len_bytes() > 0)
+        & (sizes <= MAX_MESSAGE_BYTES)
+    )
+    mask = frame.select(ok.fill_null(False).alias("ok")).to_series()
+    good = frame.filter(mask).with_columns(c("cidade").cast(STORE_SCHEMA["cidade"]))
+    doubtful = (~mask).arg_true().to_list() if good.height != n else []
+    return good.select(list(STORE_SCHEMA)), doubtful
+
+
+def _slow_path(
+    indices: list[int],
+    values: Sequence[bytes | None],
+    partitions: Sequence[int],
+    offsets: Sequence[int],
+    rejections: list[Rejection],
+) -> pl.DataFrame:
+    """Per-message validation with ``records.decode``: reasons for the bad, rows for the good."""
+    rows: list[dict[str, object]] = []
+    for i in indices:
+        try:
+            record = decode(values[i])
+        except RecordError as exc:
+            rejections.append(Rejection(partitions[i], offsets[i], exc.reason, exc.detail))
+            continue
+        record["partition"] = partitions[i]
+        record["offset"] = offsets[i]
+        rows.append(record)
+    return pl.DataFrame(rows, schema=STORE_SCHEMA, orient="row") if rows else empty_rows()

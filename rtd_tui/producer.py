@@ -1,0 +1,167 @@
+"""The produce loop: paced generation, an on/off switch, delivery counting, bounded flush.
+
+Used by the dashboard (in a worker thread) and by ``rtd-tui produce`` (headless).
+It never waits on a single delivery: records are queued in librdkafka and
+delivery reports are served by ``poll(0)``, so ``--rate max`` runs at the
+client's speed. ``ProducerControl`` is the thread-safe switchboard both sides share.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from rtd_tui.records import Encoded, RecordGenerator
+
+MAX_RATE = 1_000_000.0
+MIN_RATE = 0.01
+PRODUCER_DEFAULTS: dict[str, object] = {
+    "acks": "all",
+    "enable.idempotence": True,
+    "linger.ms": 5,
+    "message.timeout.ms": 30_000,
+}
+
+
+@dataclass(slots=True)
+class ProducerStats:
+    """Counters updated from the produce thread; plain ints, read without a lock."""
+
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    last_error: str = ""
+
+    @property
+    def in_flight(self) -> int:
+        return self.sent - self.delivered - self.failed
+
+
+class ProducerControl:
+    """On/off and rate, changed by the UI or CLI while the loop runs. ``rate=None`` is max."""
+
+    def __init__(self, enabled: bool = True, rate: float | None = 5.0) -> None:
+        self._lock = threading.Lock()
+        self._enabled = enabled
+        self._rate = rate
+        self.changed = threading.Event()
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @property
+    def rate(self) -> float | None:
+        return self._rate
+
+    def set_enabled(self, enabled: bool) -> None:
+        with self._lock:
+            self._enabled = enabled
+        self.changed.set()
+
+    def toggle(self) -> bool:
+        """Flip on/off; returns the new state."""
+        with self._lock:
+            self._enabled = not self._enabled
+            state = self._enabled
+        self.changed.set()
+        return state
+
+    def scale(self, factor: float) -> float | None:
+        """Multiply the rate (``+`` doubles, ``-`` halves), within sane bounds."""
+        with self._lock:
+            if self._rate is not None:
+                self._rate = min(MAX_RATE, max(MIN_RATE, self._rate * factor))
+            rate = self._rate
+        self.changed.set()
+        return rate
+
+
+class ProduceLoop:
+    """Generate and send records at the controlled rate until stopped or ``count`` delivered."""
+
+    def __init__(
+        self,
+        producer: Producer,
+        topic: str,
+        generator: RecordGenerator,
+        control: ProducerControl,
+        count: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.producer = producer
+        self.topic = topic
+        self.generator = generator
+        self.control = control
+        self.count = count
+        self.stats = ProducerStats()
+        self._clock = clock
+
+    def _on_delivery(self, err: KafkaError | None, _msg: Message) -> None:
+        if err is None:
+            self.stats.delivered += 1
+        else:
+            self.stats.failed += 1
+            self.stats.last_error = err.str()
+
+    def _send(self, record: Encoded) -> bool:
+        """Queue one record; False when librdkafka's queue is full (caller backs off)."""
+        try:
+            self.producer.produce(
+                self.topic, value=record.value, key=record.key, on_delivery=self._on_delivery
+            )
+        except BufferError:
+            return False
+        self.stats.sent += 1
+        return True
+
+    def _quota_left(self) -> int | None:
+        if self.count is None:
+            return None
+        return self.count - self.stats.sent
+
+    def run(self, stop: threading.Event) -> None:
+        """Produce until ``stop`` is set (or ``count`` is reached); never blocks long."""
+        pending: Encoded | None = None
+        epoch, sent_at_epoch = self._clock(), self.stats.sent
+        while not stop.is_set():
+            if self.control.changed.is_set():
+                self.control.changed.clear()
+                epoch, sent_at_epoch = self._clock(), self.stats.sent
+            left = self._quota_left()
+            if left is not None and left <= 0:
+                if self.stats.in_flight == 0:
+                    return
+                self.producer.poll(0.1)
+                continue
+            if not self.control.enabled:
+                self.producer.poll(0.1)
+                continue
+            rate = self.control.rate
+            if rate is None:
+                due = 10_000
+            else:
+                due = int((self._clock() - epoch) * rate) + 1 - (self.stats.sent - sent_at_epoch)
+            if left is not None:
+                due = min(due, left)
+            if due <= 0:
+                assert rate is not None
+                wait = (self.stats.sent - sent_at_epoch) / rate - (self._clock() - epoch)
+                self.producer.poll(min(max(wait, 0.0), 0.1))
+                continue
+            for _ in range(min(due, 10_000)):
+                record = pending or self.generator.encoded()
+                if not self._send(record):
+                    pending = record
+                    self.producer.poll(0.05)
+                    break
+                pending = None
+            self.producer.poll(0)
+
+    def flush(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for outstanding deliveries; returns what is left."""
+        return int(self.producer.flush(timeout))

@@ -1,0 +1,242 @@
+"""The sales record: schema, validation rules, JSON encoding and the realistic generator.
+
+This module is the single source of truth for the wire format
+``{"id", "nome", "idade", "cidade", "valor", "timestamp"}`` (key = id as text):
+the polars schema, the range rules, the encoder and the per-record validator all
+come from here, so the producer, the consumer and the produce form agree.
+
+Policy for well-typed but out-of-range values (age 200, negative amount, id 12):
+they are *rejected* everywhere with the reason ``out of range: <field>``; nothing
+is clamped, because a clamped amount would silently falsify the totals.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import polars as pl
+
+FIELDS: tuple[str, ...] = ("id", "nome", "idade", "cidade", "valor", "timestamp")
+ID_RANGE = (1000, 9999)
+AGE_RANGE = (18, 80)
+VALUE_RANGE = (50.0, 2000.0)
+#: Messages larger than this are rejected unread: no sales record comes near it.
+MAX_MESSAGE_BYTES = 64 * 1024
+#: Decoding schema. Int64 on purpose: polars' NDJSON reader panics on Int8/Int16.
+WIRE_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.Int64(),
+    "nome": pl.String(),
+    "idade": pl.Int64(),
+    "cidade": pl.String(),
+    "valor": pl.Float64(),
+    "timestamp": pl.String(),
+}
+#: ISO-8601 date-time as produced by ``datetime.isoformat()`` (offset optional).
+TIMESTAMP_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+#: C0/C1 control characters (ESC included): never allowed into the store or onto a screen.
+CONTROL_PATTERN = r"[\x00-\x1f\x7f-\x9f]"
+_TIMESTAMP_RE = re.compile(TIMESTAMP_PATTERN)
+_CONTROL_RE = re.compile(CONTROL_PATTERN)
+
+
+def _load_cities() -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Read the 25 cities and their 2022 census population shipped with the package."""
+    text = resources.files("rtd_tui").joinpath("data/cities.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    return tuple(r["cidade"] for r in rows), tuple(int(r["population_2022"]) for r in rows)
+
+
+CITIES, CITY_POPULATION = _load_cities()
+CITY_INDEX: dict[str, int] = {c: i for i, c in enumerate(CITIES)}
+CITY_ENUM = pl.Enum(list(CITIES))
+#: Schema of the rows the store keeps: the record plus where it came from.
+STORE_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.Int64(),
+    "nome": pl.String(),
+    "idade": pl.Int64(),
+    "cidade": CITY_ENUM,
+    "valor": pl.Float64(),
+    "timestamp": pl.String(),
+    "partition": pl.Int32(),
+    "offset": pl.Int64(),
+}
+
+
+class RecordError(ValueError):
+    """A message that is not a valid sales record; ``reason`` is short and countable."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def validate(obj: Any) -> dict[str, Any]:
+    """Check one decoded JSON value against the schema; return the normalized record.
+
+    Raises ``RecordError`` with the first problem found. Extra fields are dropped.
+    """
+    if not isinstance(obj, dict):
+        kind = "null" if obj is None else type(obj).__name__
+        raise RecordError("not an object", f"got JSON {kind}")
+    for name in FIELDS:
+        if name not in obj:
+            raise RecordError(f"missing field: {name}")
+    ident, nome, idade = obj["id"], obj["nome"], obj["idade"]
+    cidade, valor, ts = obj["cidade"], obj["valor"], obj["timestamp"]
+    for name, value in (("id", ident), ("idade", idade)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RecordError(f"wrong type: {name}", f"expected integer, got {value!r:.40}")
+    if not isinstance(valor, int | float) or isinstance(valor, bool):
+        raise RecordError("wrong type: valor", f"expected number, got {valor!r:.40}")
+    for name, value in (("nome", nome), ("cidade", cidade), ("timestamp", ts)):
+        if not isinstance(value, str):
+            raise RecordError(f"wrong type: {name}", f"expected string, got {value!r:.40}")
+    if not math.isfinite(valor):
+        raise RecordError("not finite: valor", repr(valor))
+    _check_range("id", ident, ID_RANGE)
+    _check_range("idade", idade, AGE_RANGE)
+    _check_range("valor", valor, VALUE_RANGE)
+    if not nome.strip():
+        raise RecordError("empty field: nome")
+    for name, value in (("nome", nome), ("cidade", cidade), ("timestamp", ts)):
+        if _CONTROL_RE.search(value):
+            raise RecordError(f"control characters: {name}")
+    if cidade not in CITY_INDEX:
+        raise RecordError("unknown city", f"{cidade!r:.60}")
+    if not _TIMESTAMP_RE.match(ts):
+        raise RecordError("bad timestamp", f"{ts!r:.60}")
+    return {
+        "id": ident, "nome": nome, "idade": idade, "cidade": cidade,
+        "valor": float(valor), "timestamp": ts,
+    }
+
+
+def _check_range(name: str, value: float, bounds: tuple[float, float]) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise RecordError(f"out of range: {name}", f"{value} not in [{low:g}, {high:g}]")
+
+
+def _reject_constant(token: str) -> float:
+    raise RecordError("not finite: valor", token)
+
+
+def decode(value: bytes | None) -> dict[str, Any]:
+    """Decode and validate one message value (the authoritative, per-message path)."""
+    if value is None:
+        raise RecordError("tombstone without key")
+    if not value.strip():
+        raise RecordError("empty message")
+    if len(value) > MAX_MESSAGE_BYTES:
+        raise RecordError("message too large", f"{len(value)} bytes > {MAX_MESSAGE_BYTES}")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError("invalid UTF-8", f"byte {exc.start}") from None
+    try:
+        obj = json.loads(text, parse_constant=_reject_constant)
+    except RecordError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise RecordError("not JSON", str(exc)[:80]) from None
+    return validate(obj)
+
+
+def encode(record: dict[str, Any]) -> bytes:
+    """Serialize a record the way the original producer did (UTF-8 JSON, no ASCII escapes)."""
+    return json.dumps(record, ensure_ascii=False).encode("utf-8")
+
+
+def key_of(record: dict[str, Any]) -> bytes:
+    """The message key: the id as decimal text."""
+    return str(record["id"]).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One generated record ready for the wire."""
+
+    key: bytes
+    value: bytes
+
+
+class RecordGenerator:
+    """Realistic sales records from Faker pt_BR, fast enough for 100k+ records/s.
+
+    Faker costs ~30 µs a name, so names come from a pool drawn once (seeded).
+    Cities follow the 2022 census population; amounts are log-normal (many small
+    tickets, a few large ones) truncated to the schema's range; ages cluster
+    around working age. Everything stays inside the schema's ranges.
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        name_pool: int = 4000,
+    ) -> None:
+        from faker import Faker  # heavy import: only when records are generated
+
+        self._rng = random.Random(seed)
+        faker = Faker("pt_BR")
+        faker.seed_instance(self._rng.randrange(2**32))
+        self._names = [faker.name() for _ in range(name_pool)]
+        self._names_json = [json.dumps(n, ensure_ascii=False) for n in self._names]
+        self._cities_json = [json.dumps(c, ensure_ascii=False) for c in CITIES]
+        total = 0
+        self._cum_weights: list[int] = []
+        for population in CITY_POPULATION:
+            total += population
+            self._cum_weights.append(total)
+        self._clock = clock
+
+    def _draw(self) -> tuple[int, int, int, int, float]:
+        rng = self._rng
+        value = rng.lognormvariate(5.2, 0.75)  # median ~R$ 180
+        while not VALUE_RANGE[0] <= value <= VALUE_RANGE[1]:
+            value = rng.lognormvariate(5.2, 0.75)
+        age = round(rng.gauss(39.0, 13.0))
+        while not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
+            age = round(rng.gauss(39.0, 13.0))
+        city = rng.choices(range(len(CITIES)), cum_weights=self._cum_weights)[0]
+        return (
+            rng.randint(*ID_RANGE),
+            rng.randrange(len(self._names)),
+            age,
+            city,
+            round(value, 2),
+        )
+
+    def record(self) -> dict[str, Any]:
+        """One record as a dict, in wire field order."""
+        ident, name, age, city, value = self._draw()
+        return {
+            "id": ident,
+            "nome": self._names[name],
+            "idade": age,
+            "cidade": CITIES[city],
+            "valor": value,
+            "timestamp": self._clock().isoformat(),
+        }
+
+    def encoded(self) -> Encoded:
+        """One record straight to wire bytes, byte-identical to ``encode(record())``."""
+        ident, name, age, city, value = self._draw()
+        text = (
+            f'{{"id": {ident}, "nome": {self._names_json[name]}, "idade": {age}, '
+            f'"cidade": {self._cities_json[city]}, "valor": {value!r}, '
+            f'"timestamp": "{self._clock().isoformat()}"}}'
+        )
+        return Encoded(str(ident).encode(), text.encode("utf-8"))
