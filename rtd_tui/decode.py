@@ -89,9 +89,9 @@ def decode_batch(
     if len(candidates) == n:
         good, doubtful = _fast_path(values, partitions, offsets)  # type: ignore[arg-type]
     else:
-        sub = [values[i] for i in candidates]
+        sub = [v for v in values if v is not None]  # the candidates' values, in order
         good, doubt_sub = _fast_path(
-            sub, [partitions[i] for i in candidates], [offsets[i] for i in candidates]  # type: ignore[misc]
+            sub, [partitions[i] for i in candidates], [offsets[i] for i in candidates]
         )
         doubtful = [candidates[j] for j in doubt_sub]
     if doubtful:
@@ -107,9 +107,9 @@ def _tombstone(
     if key is None:
         rejections.append(Rejection(partition, offset, "tombstone without key", "null key"))
         return
-    try:
-        tombstones.append((partition, offset, int(key.decode("ascii"))))
-    except (UnicodeDecodeError, ValueError):
+    if key.isdigit():  # ASCII digits only, as key_of() writes them: int() alone takes "1_0"
+        tombstones.append((partition, offset, int(key)))
+    else:
         rejections.append(Rejection(partition, offset, "tombstone with bad key", repr(key[:40])))
 
 

@@ -100,6 +100,7 @@ class RecordStore:
         self._next_offset: dict[int, int] = {}
         self._consumed = 0
         self._rate_samples: deque[tuple[float, int]] = deque()
+        self._version = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -115,7 +116,6 @@ class RecordStore:
         self._age_n = [0] * N_AGES
         self._rejected: Counter[str] = Counter()
         self._last_rejections: deque[Rejection] = deque(maxlen=50)
-        self._version = 0
 
     # ---- ingest (consumer thread) -------------------------------------------------
     def ingest(self, batch: DecodedBatch) -> int:
@@ -124,8 +124,8 @@ class RecordStore:
         Returns the number of messages that were new.
         """
         with self._lock:
-            rows = batch.rows
-            fresh = self._fresh
+            rows = batch.rows.unique(["partition", "offset"], keep="first", maintain_order=True)
+            fresh = self._fresh_once()
             if self._next_offset and rows.height:
                 floor = pl.col("partition").replace_strict(
                     self._next_offset, default=-1, return_dtype=pl.Int64
@@ -135,6 +135,7 @@ class RecordStore:
             tombstones = [t for t in batch.tombstones if fresh(t[0], t[1])]
             for p, o in self._offsets_seen(rows, rejections, tombstones).items():
                 self._next_offset[p] = max(self._next_offset.get(p, 0), o + 1)
+            new = rows.height + len(rejections) + len(tombstones)  # before tombstones drop rows
             for partition, offset, ident in tombstones:
                 rows = rows.filter(
                     (pl.col("id") != ident)
@@ -147,14 +148,22 @@ class RecordStore:
             for r in rejections:
                 self._rejected[r.reason] += 1
                 self._last_rejections.append(r)
-            new = rows.height + len(rejections) + len(tombstones)
             self._consumed += new
             if new:
                 self._version += 1
             return new
 
-    def _fresh(self, partition: int, offset: int) -> bool:
-        return offset >= self._next_offset.get(partition, -1)
+    def _fresh_once(self) -> Callable[[int, int], bool]:
+        """A predicate true for unseen (partition, offset) pairs, once each within a batch."""
+        seen: set[tuple[int, int]] = set()
+
+        def fresh(partition: int, offset: int) -> bool:
+            if offset < self._next_offset.get(partition, -1) or (partition, offset) in seen:
+                return False
+            seen.add((partition, offset))
+            return True
+
+        return fresh
 
     @staticmethod
     def _offsets_seen(
@@ -229,16 +238,19 @@ class RecordStore:
     def clear(self) -> None:
         """Forget all records, aggregates and counters; consumption continues where it is."""
         with self._lock:
-            self._reset()
-            self._consumed = 0
-            self._rate_samples.clear()
-            self._version = -1
+            self._clear()
 
     def rewind(self) -> None:
         """Clear and forget positions, so the topic can be read again from the start."""
         with self._lock:
             self._next_offset.clear()
-        self.clear()
+            self._clear()
+
+    def _clear(self) -> None:
+        self._reset()
+        self._consumed = 0
+        self._rate_samples.clear()
+        self._version += 1  # never reused: a redraw keyed on version must not miss a clear
 
     @property
     def version(self) -> int:
