@@ -1,0 +1,128 @@
+"""Wires broker, producer, consumer and store into one running data path.
+
+The dashboard and the tests build a ``Pipeline``; its two loops are run by
+whoever owns the threads (Textual workers in the app, plain threads elsewhere).
+``close()`` is the single shutdown path: stop, flush with a bounded wait,
+report what was not delivered, stop the embedded broker.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from confluent_kafka import Producer
+
+from rtd_tui.broker import EmbeddedBroker
+from rtd_tui.config import Settings
+from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
+from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
+from rtd_tui.records import RecordGenerator
+from rtd_tui.store import RecordStore
+
+FLUSH_TIMEOUT_S = 1.5
+LOOP_EXIT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStatus:
+    """What the status line shows; a plain value, safe to hand to the UI thread."""
+
+    broker: str
+    topic: str
+    link: LinkStatus
+    producer_on: bool
+    rate: float | None
+    produced: ProducerStats
+    partitions: tuple[PartitionInfo, ...]
+
+
+class Pipeline:
+    """Everything between the generator and the store, for one topic."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: RecordStore,
+        generator: RecordGenerator | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.control = ProducerControl(enabled=settings.producer_on, rate=settings.rate)
+        self._generator = generator
+        self.stop_event = threading.Event()
+        self._loops_running: list[threading.Event] = []
+        self.broker: EmbeddedBroker | None = None
+        self.bootstrap = settings.bootstrap_servers or ""
+        self.producer: ProduceLoop | None = None
+        self.consumer: ConsumeLoop | None = None
+
+    def start(self) -> None:
+        """Start the embedded broker (if any) and create the clients; loops run separately."""
+        settings = self.settings
+        if settings.embedded:
+            self.broker = EmbeddedBroker(settings.topic)
+            self.bootstrap = self.broker.bootstrap_servers
+        generator = self._generator or RecordGenerator(seed=settings.seed)
+        self.producer = ProduceLoop(
+            Producer(settings.client_config(self.bootstrap, **PRODUCER_DEFAULTS)),
+            settings.topic, generator, self.control,
+        )
+        self.consumer = ConsumeLoop(
+            settings.client_config(self.bootstrap), settings.topic, self.store,
+            start_from=settings.start_from,
+        )
+
+    @property
+    def broker_label(self) -> str:
+        if self.settings.embedded:
+            return f"embedded @ {self.bootstrap}" if self.bootstrap else "embedded (not started)"
+        return self.bootstrap
+
+    def status(self) -> PipelineStatus:
+        """A consistent-enough picture of the live parts, for the status line."""
+        consumer = self.consumer
+        return PipelineStatus(
+            broker=self.broker_label,
+            topic=self.settings.topic,
+            link=consumer.status if consumer else LinkStatus("idle", "workers not started"),
+            producer_on=self.control.enabled,
+            rate=self.control.rate,
+            produced=self.producer.stats if self.producer else ProducerStats(),
+            partitions=consumer.partitions if consumer else (),
+        )
+
+    def run_producer(self) -> None:
+        """Body of the producer thread."""
+        if self.producer is not None:
+            self._run_loop(self.producer.run)
+
+    def run_consumer(self) -> None:
+        """Body of the consumer thread."""
+        if self.consumer is not None:
+            self._run_loop(self.consumer.run)
+
+    def _run_loop(self, loop: Callable[[threading.Event], None]) -> None:
+        done = threading.Event()
+        self._loops_running.append(done)
+        try:
+            loop(self.stop_event)
+        finally:
+            done.set()
+
+    def stop(self) -> None:
+        """Ask both loops to return; they notice within one poll interval."""
+        self.stop_event.set()
+
+    def close(self, flush_timeout: float = FLUSH_TIMEOUT_S) -> int:
+        """Stop the loops, flush, stop the broker; returns the records not delivered."""
+        self.stop_event.set()
+        for done in self._loops_running:
+            done.wait(LOOP_EXIT_TIMEOUT_S)
+        lost = 0
+        if self.producer is not None:
+            lost = self.producer.flush(flush_timeout) + self.producer.stats.failed
+        if self.broker is not None:
+            self.broker.close()
+        return lost

@@ -1,0 +1,50 @@
+"""The help screen: every key and what it does."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP_KEYS: tuple[tuple[str, str], ...] = (
+    ("c", "Clear the cache: records, aggregates and counters (consumption continues)"),
+    ("p", "Turn the producer on or off"),
+    ("+ / -", "Double / halve the producer rate"),
+    ("space", "Freeze the view (ingest continues); press again to resume"),
+    ("?", "This help"),
+    ("q / ctrl+c", "Quit: flush the producer, close the consumer, stop the broker"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal list of key bindings; any of Esc, ? or q closes it."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical {
+        width: auto; max-width: 90%; height: auto; border: thick $primary;
+        background: $surface; padding: 1 2;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        for key, what in HELP_KEYS:
+            table.add_row(key, what)
+        with Vertical() as box:
+            box.border_title = "rtd-tui — keys"
+            yield Static(table)
+            yield Static("\n[dim]Esc closes this help.[/]")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -1,0 +1,1 @@
+"""Dashboard widgets: each renders data the core computed, nothing more."""
