@@ -57,9 +57,11 @@ class PartitionInfo:
     low: int
     high: int
     position: int
+    rate: float = 0.0  # messages/s consumed from this partition
 
     @property
     def lag(self) -> int:
+        """Messages on the broker not yet read (0 while watermarks are unknown)."""
         return max(0, self.high - max(self.position, self.low)) if self.high >= 0 else 0
 
 
@@ -96,6 +98,8 @@ class ConsumeLoop:
         self.status = LinkStatus()
         self.partitions: tuple[PartitionInfo, ...] = ()
         self._assigned: set[int] = set()
+        self._start_offsets: dict[int, int] = {}
+        self._watermarks_at = time.monotonic()
         self._first_assignment = True
         self._replay = threading.Event()
 
@@ -127,7 +131,7 @@ class ConsumeLoop:
                     self._refresh(consumer)
                     next_metadata = now + METADATA_EVERY_S
                 if not self._assigned:
-                    stop.wait(self.poll_timeout)
+                    consumer.poll(self.poll_timeout)  # serves error_cb: the reason shows
                     continue
                 messages = consumer.consume(self.batch_size, self.poll_timeout)
                 if messages:
@@ -179,7 +183,9 @@ class ConsumeLoop:
             self._set_status("connected")
         new = sorted(set(topic.partitions) - self._assigned)
         if new:
-            consumer.incremental_assign([self._start(consumer, p) for p in new])
+            starts = [self._start(consumer, p) for p in new]
+            self._start_offsets.update((tp.partition, tp.offset) for tp in starts)
+            consumer.incremental_assign(starts)
             self._assigned.update(new)
             self._first_assignment = False
         self._watermarks(consumer)
@@ -198,15 +204,29 @@ class ConsumeLoop:
         return tp
 
     def _watermarks(self, consumer: Consumer) -> None:
-        tps = [TopicPartition(self.topic, p) for p in sorted(self._assigned)]
+        """Low/high watermarks from the broker, our position, and per-partition rates."""
+        now = time.monotonic()
+        previous = {info.partition: info for info in self.partitions}
+        elapsed = now - self._watermarks_at
         infos = []
+        tps = [TopicPartition(self.topic, p) for p in sorted(self._assigned)]
         for tp in consumer.position(tps):
-            low, high = consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
-            infos.append(PartitionInfo(tp.partition, low, high, tp.offset))
+            try:
+                low, high = consumer.get_watermark_offsets(tp, timeout=1.0)
+            except KafkaException:
+                return
+            position = tp.offset
+            if position < 0:  # nothing read yet: we sit at the start we were given
+                position = high if self._start_offsets.get(tp.partition) == OFFSET_END else low
+            before = previous.get(tp.partition)
+            rate = (position - before.position) / elapsed if before and elapsed > 0 else 0.0
+            infos.append(PartitionInfo(tp.partition, low, high, position, max(rate, 0.0)))
         self.partitions = tuple(infos)
+        self._watermarks_at = now
 
     def _rewind(self, consumer: Consumer) -> None:
         self.store.rewind()
+        self._start_offsets = dict.fromkeys(self._assigned, OFFSET_BEGINNING)
         consumer.assign([
             TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in sorted(self._assigned)
         ])

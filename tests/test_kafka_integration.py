@@ -251,11 +251,6 @@ def test_sasl_wrong_password_is_unreachable(kafka_sasl: KafkaServer) -> None:
         assert store.snapshot().count == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ConsumeLoop serves error_cb only from consume(): before any partition is assigned "
-    "the SASL error never reaches LinkStatus, which shows 'Broker transport failure'",
-)
 def test_sasl_wrong_password_shows_the_reason(kafka_sasl: KafkaServer) -> None:
     with wrong_password_loop(kafka_sasl) as (loop, _store):
         wait_for(
