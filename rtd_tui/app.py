@@ -22,6 +22,7 @@ from rtd_tui.pipeline import Pipeline
 from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.help import HelpScreen
 from rtd_tui.store import RecordStore
+from rtd_tui.widgets.status import StatusLine
 
 
 class RtdApp(App[int]):
@@ -46,12 +47,14 @@ class RtdApp(App[int]):
         *,
         clock: Callable[[], datetime] = datetime.now,
         run_workers: bool = True,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
         self.pipeline = pipeline
         self.store: RecordStore = pipeline.store
         self.clock = clock
         self.run_workers = run_workers
+        self.handle_signals = handle_signals
         self.paused = False
         self.redraws = 0
         self.updated: datetime | None = None
@@ -65,11 +68,18 @@ class RtdApp(App[int]):
         if self.run_workers:
             self._produce()
             self._consume()
+        if self.handle_signals:
             try:
                 loop = asyncio.get_running_loop()
                 loop.add_signal_handler(signal.SIGTERM, self._quit_soon)
             except (NotImplementedError, RuntimeError):
                 pass
+
+    def on_unmount(self) -> None:
+        """However the app ends (an error included), the loops stop and the broker goes."""
+        if not self._quitting:
+            self._quitting = True
+            self.pipeline.close()
 
     def _quit_soon(self) -> None:
         self.call_later(self.action_quit)
@@ -91,11 +101,9 @@ class RtdApp(App[int]):
 
     def redraw(self, force: bool = False) -> None:
         """Timer tick: status every time; data views only when the store changed."""
-        screen = self.screen
-        if not isinstance(screen, DashboardScreen):
-            screen = self.get_screen_dashboard()
-            if screen is None:
-                return
+        screen = self.dashboard
+        if screen is None:
+            return
         status = self.pipeline.status()
         changed = self.store.version != self._drawn_version
         if (changed and not self.paused) or force:
@@ -105,11 +113,13 @@ class RtdApp(App[int]):
             self._drawn_version = snap.version
             self.updated = self.clock()
             self.redraws += 1
-        screen.query_one("#status").show(status, self.updated, self.paused)  # type: ignore[attr-defined]
+        screen.query_one(StatusLine).show(status, self.updated, self.paused)
 
-    def get_screen_dashboard(self) -> DashboardScreen | None:
+    @property
+    def dashboard(self) -> DashboardScreen | None:
+        """The dashboard screen, wherever it sits in the stack (None before it mounts)."""
         for screen in self.screen_stack:
-            if isinstance(screen, DashboardScreen):
+            if isinstance(screen, DashboardScreen) and screen.is_mounted:
                 return screen
         return None
 

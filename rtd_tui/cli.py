@@ -1,7 +1,9 @@
 """Command line: the dashboard (default), ``produce`` and ``broker``.
 
-Every option also reads an ``RTD_*`` environment variable; flags win. Bad input
-ends with one line on stderr and exit status 2, never a traceback.
+Every option also reads an ``RTD_*`` environment variable; flags win. ``OPTIONS``
+is the one table of variables, parsers and defaults behind argparse, ``--help``
+and the environment fallback. Bad input ends with one line on stderr and exit
+status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,21 +13,32 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rtd_tui import __version__
 from rtd_tui.config import (
+    DEFAULT_FLUSH_TIMEOUT,
     DEFAULT_RATE,
     DEFAULT_REFRESH,
     DEFAULT_TOPIC,
     DEFAULT_WINDOW,
     ConfigError,
     Settings,
-    env,
+    parse_count,
+    parse_int,
+    parse_interval,
+    parse_positive,
+    parse_properties,
     parse_property,
+    parse_rate,
+    parse_refresh,
     parse_start,
+    parse_switch,
+    parse_topic,
+    parse_window,
     read_properties,
 )
 
@@ -35,6 +48,46 @@ if TYPE_CHECKING:
     from rtd_tui.store import RecordStore
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
+ENV_NOTE = (
+    "Every option also reads the RTD_* variable shown in brackets; a flag wins over its variable."
+)
+PROPERTIES_NOTE = (
+    f"{ENV_NOTE} Kafka properties merge in this order, later winning: -F file, "
+    "RTD_KAFKA_PROPERTIES, -X."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """Where an option's value comes from when its flag is absent, and how it is read."""
+
+    env: str
+    parse: Callable[[str], Any]
+    default: Any = None
+    shown: str = ""  # the default as --help states it
+
+
+OPTIONS: dict[str, Option] = {
+    "bootstrap_servers": Option("RTD_BOOTSTRAP_SERVERS", str.strip),
+    "topic": Option("RTD_TOPIC", parse_topic, DEFAULT_TOPIC, DEFAULT_TOPIC),
+    "props": Option("RTD_KAFKA_PROPERTIES", parse_properties, {}),
+    "config": Option("RTD_CONFIG", Path),
+    "rate": Option("RTD_RATE", parse_rate, DEFAULT_RATE, f"{DEFAULT_RATE:g}"),
+    "interval": Option("RTD_INTERVAL", parse_interval),
+    "seed": Option("RTD_SEED", parse_int),
+    "start_from": Option("RTD_FROM", parse_start, "earliest", "earliest"),
+    "producer": Option("RTD_PRODUCER", parse_switch),
+    "refresh": Option("RTD_REFRESH", parse_refresh, DEFAULT_REFRESH, f"{DEFAULT_REFRESH:g}"),
+    "window": Option("RTD_WINDOW", parse_window, DEFAULT_WINDOW, f"{DEFAULT_WINDOW:,}"),
+    "export_dir": Option("RTD_EXPORT_DIR", Path, Path("."), "current folder"),
+    "log_file": Option("RTD_LOG_FILE", Path, None, "rtd-tui.log in the user's state folder"),
+    "count": Option("RTD_COUNT", parse_count),
+    "flush_timeout": Option(
+        "RTD_FLUSH_TIMEOUT", parse_positive, DEFAULT_FLUSH_TIMEOUT, f"{DEFAULT_FLUSH_TIMEOUT:g}"
+    ),
+    "bootstrap_file": Option("RTD_BOOTSTRAP_FILE", Path),
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,205 +97,183 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
-    def check(text: str) -> float:
+def _flag(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An option parser for argparse: its one-line ``ConfigError`` becomes the error text."""
+
+    def convert(text: str) -> Any:
         try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
+            return parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-    check.__name__ = kind.__name__
-    return check
+    return convert
 
 
-def _rate(text: str) -> float | None:
-    if text.strip().lower() == "max":
-        return None
-    return _positive(float)(text)
+def _add(group: Any, *flags: str, dest: str, help: str, **kwargs: Any) -> None:
+    """Add one option; its help names its default and its ``RTD_*`` variable."""
+    option = OPTIONS[dest]
+    if "action" not in kwargs:
+        kwargs["type"] = _flag(option.parse)
+    default = f"default {option.shown}; " if option.shown else ""
+    group.add_argument(*flags, dest=dest, help=f"{help} [{default}{option.env}]", **kwargs)
 
 
-def _start(text: str) -> str | int:
-    try:
-        return parse_start(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("invalid --from ")) from None
-
-
-def _property(text: str) -> tuple[str, str]:
-    try:
-        return parse_property(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _env_props() -> list[tuple[str, str]]:
-    """``RTD_KAFKA_PROPERTIES``: librdkafka properties separated by ``;`` or newlines."""
-    raw = env("KAFKA_PROPERTIES", "") or ""
-    items = [p.strip() for p in raw.replace("\n", ";").split(";") if p.strip()]
-    try:
-        return [parse_property(p) for p in items]
-    except ConfigError as exc:
-        raise SystemExit(f"rtd-tui: error: RTD_KAFKA_PROPERTIES: {exc}") from None
-
-
-def _kafka_options(parser: argparse.ArgumentParser) -> None:
+def _kafka_options(parser: argparse.ArgumentParser, bootstrap_help: str) -> None:
     group = parser.add_argument_group("Kafka connection")
-    group.add_argument(
-        "-b", "--bootstrap-servers", metavar="HOST:PORT[,...]",
-        default=env("BOOTSTRAP_SERVERS"),
-        help="connect to this cluster instead of the embedded broker [RTD_BOOTSTRAP_SERVERS]",
-    )
-    group.add_argument(
-        "-t", "--topic", default=env("TOPIC", DEFAULT_TOPIC),
-        help=f"topic to read and write (default {DEFAULT_TOPIC}) [RTD_TOPIC]",
-    )
-    group.add_argument(
-        "-X", dest="props", metavar="KEY=VALUE", action="append", type=_property, default=[],
-        help="librdkafka property, repeatable (e.g. -X security.protocol=SASL_SSL) "
-        "[RTD_KAFKA_PROPERTIES, ';'-separated]",
-    )
-    group.add_argument(
-        "-F", "--config", metavar="FILE", default=env("CONFIG"),
-        help="librdkafka properties file (key=value lines) [RTD_CONFIG]",
-    )
+    _add(group, "-b", "--bootstrap-servers", dest="bootstrap_servers",
+         metavar="HOST:PORT[,...]", help=bootstrap_help)
+    _add(group, "-t", "--topic", dest="topic", help="topic to read and write")
+    _add(group, "-X", dest="props", metavar="KEY=VALUE", action="append",
+         type=_flag(parse_property),
+         help="librdkafka property, repeatable (e.g. -X security.protocol=SASL_SSL); "
+         "wins over the -F file; the variable holds ';'-separated key=value pairs")
+    _add(group, "-F", "--config", dest="config", metavar="FILE",
+         help="librdkafka properties file: key=value lines, # comments")
 
 
 def _rate_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("generated data")
     pace = group.add_mutually_exclusive_group()
-    pace.add_argument(
-        "--rate", type=_rate, default=None,
-        help=f"records per second, or 'max' (default {DEFAULT_RATE:g}) [RTD_RATE]",
-    )
-    pace.add_argument(
-        "--interval", type=_positive(float), metavar="SECONDS", default=None,
-        help="one record every SECONDS, instead of --rate [RTD_INTERVAL]",
-    )
-    group.add_argument(
-        "--seed", type=int, default=env("SEED"), help="seed for reproducible data [RTD_SEED]"
-    )
+    _add(pace, "--rate", dest="rate", metavar="R|max",
+         help="records per second, or 'max' for as fast as the client goes")
+    _add(pace, "--interval", dest="interval", metavar="SECONDS",
+         help="one record every SECONDS, instead of --rate")
+    _add(group, "--seed", dest="seed", metavar="N", help="seed for reproducible data")
 
 
-def _pace(args: argparse.Namespace) -> float | None:
-    """Records/s from --rate, --interval, RTD_RATE or RTD_INTERVAL, in that order."""
-    if args.rate is not None or args.interval is not None:
-        return args.rate if args.interval is None else 1.0 / args.interval
-    try:
-        if env("RATE"):
-            return _rate(env("RATE") or "")
-        if env("INTERVAL"):
-            return 1.0 / _positive(float)(env("INTERVAL") or "")
-    except argparse.ArgumentTypeError as exc:
-        raise ConfigError(f"RTD_RATE/RTD_INTERVAL: {exc}") from None
-    return DEFAULT_RATE
+def _dashboard_options(parser: argparse.ArgumentParser) -> None:
+    view = parser.add_argument_group("dashboard")
+    _add(view, "--from", dest="start_from", metavar="earliest|latest|-N",
+         help="where reading starts: the beginning, new records only, or the last N "
+         "messages of each partition")
+    producer = view.add_mutually_exclusive_group()
+    _add(producer, "--no-producer", dest="producer", action="store_false",
+         help="start with the producer off (the default with --bootstrap-servers); "
+         "the variable takes on/off")
+    _add(producer, "--producer", dest="producer", action="store_true",
+         help="start with the producer on (the default with the embedded broker)")
+    _add(view, "--refresh", dest="refresh", metavar="SECONDS", help="redraw interval")
+    _add(view, "--window", dest="window", metavar="ROWS",
+         help="raw rows kept for the table and scatter; metrics always cover every record")
+    _add(view, "--export-dir", dest="export_dir", metavar="DIR", help="folder for exports")
+    _add(view, "--log-file", dest="log_file", metavar="PATH",
+         help="where logs go (librdkafka's included)")
 
 
 def build_parser() -> Parser:
     """The whole command line, subcommands included (``--help`` documents all of it)."""
     parser = Parser(
         prog="rtd-tui",
+        argument_default=argparse.SUPPRESS,  # absent flags stay absent: the env is asked next
         description="Real-time sales data monitor for Kafka, in the terminal. With no "
         "arguments it starts an embedded broker, a producer of realistic Brazilian sales "
         "records, and the live dashboard.",
+        epilog=f"{PROPERTIES_NOTE} See `rtd-tui produce --help` and `rtd-tui broker --help`.",
     )
     parser.add_argument("--version", action="version", version=f"rtd-tui {__version__}")
-    _kafka_options(parser)
+    _kafka_options(parser, "connect to this cluster instead of the embedded broker")
     _rate_options(parser)
-    view = parser.add_argument_group("dashboard")
-    view.add_argument(
-        "--from", dest="start_from", type=_start, default=env("FROM", "earliest"),
-        metavar="earliest|latest|-N",
-        help="where reading starts: earliest, latest or the last N messages of each "
-        "partition (default earliest) [RTD_FROM]",
-    )
-    producer = view.add_mutually_exclusive_group()
-    producer.add_argument(
-        "--no-producer", dest="producer", action="store_false", default=None,
-        help="start with the producer off (default with --bootstrap-servers) [RTD_PRODUCER=off]",
-    )
-    producer.add_argument(
-        "--producer", dest="producer", action="store_true", default=None,
-        help="start with the producer on (the default with the embedded broker) [RTD_PRODUCER=on]",
-    )
-    view.add_argument(
-        "--refresh", type=_positive(float), metavar="SECONDS",
-        default=env("REFRESH", str(DEFAULT_REFRESH)),
-        help=f"redraw interval (default {DEFAULT_REFRESH}) [RTD_REFRESH]",
-    )
-    view.add_argument(
-        "--window", type=int, default=env("WINDOW", str(DEFAULT_WINDOW)),
-        help="raw rows kept for the table and scatter; metrics always cover every record "
-        f"(default {DEFAULT_WINDOW:,}) [RTD_WINDOW]",
-    )
-    view.add_argument(
-        "--export-dir", type=Path, default=env("EXPORT_DIR", "."),
-        help="folder for exports (default: current folder) [RTD_EXPORT_DIR]",
-    )
-    view.add_argument(
-        "--log-file", type=Path, default=env("LOG_FILE"),
-        help="where logs go (default: rtd-tui.log in the user's state folder) [RTD_LOG_FILE]",
-    )
+    _dashboard_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="{produce,broker}")
     produce = sub.add_parser(
-        "produce", help="headless producer (the successor of fake_data_producer.py)",
-        description="Send generated sales records to a topic, without the dashboard.",
+        "produce", argument_default=argparse.SUPPRESS,
+        help="headless producer (the successor of fake_data_producer.py)",
+        description="Send generated sales records to a topic, without the dashboard. "
+        "Progress goes to stdout; Ctrl-C or SIGTERM flushes (bounded) and prints a "
+        "summary. Exit status 1 if any record was not delivered.",
+        epilog=PROPERTIES_NOTE,
     )
-    _kafka_options(produce)
+    _kafka_options(produce, "the cluster to send to (required; `rtd-tui broker` starts one)")
     _rate_options(produce)
-    produce.add_argument(
-        "--count", type=int, default=env("COUNT"),
-        help="stop after N records are delivered [RTD_COUNT]",
-    )
-    produce.add_argument(
-        "--flush-timeout", type=_positive(float), default=10.0, metavar="SECONDS",
-        help="how long to wait for outstanding deliveries on exit (default 10)",
-    )
+    limits = produce.add_argument_group("when to stop")
+    _add(limits, "--count", dest="count", metavar="N", help="stop after N records are delivered")
+    _add(limits, "--flush-timeout", dest="flush_timeout", metavar="SECONDS",
+         help="how long to wait for outstanding deliveries on exit")
     broker = sub.add_parser(
-        "broker", help="run the embedded broker alone and print its bootstrap.servers",
-        description="Run the embedded Kafka-protocol broker until Ctrl-C, for other processes.",
+        "broker", argument_default=argparse.SUPPRESS,
+        help="run the embedded broker alone and print its bootstrap.servers",
+        description="Run the embedded Kafka-protocol broker until Ctrl-C or SIGTERM, for "
+        "other processes. The first line on stdout is its bootstrap.servers.",
+        epilog=ENV_NOTE,
     )
-    broker.add_argument("-t", "--topic", default=env("TOPIC", DEFAULT_TOPIC),
-                        help=f"topic to create (default {DEFAULT_TOPIC}) [RTD_TOPIC]")
-    broker.add_argument("--bootstrap-file", type=Path, metavar="PATH",
-                        help="also write the bootstrap.servers to PATH")
+    _add(broker, "-t", "--topic", dest="topic", help="topic to create")
+    _add(broker, "--bootstrap-file", dest="bootstrap_file", metavar="PATH",
+         help="also write the bootstrap.servers to PATH")
     return parser
+
+
+def _from_env(dest: str) -> Any:
+    """The option's ``RTD_*`` variable, parsed, or its default when unset or empty."""
+    option = OPTIONS[dest]
+    raw = os.environ.get(option.env, "")
+    if not raw.strip():
+        return option.default
+    try:
+        return option.parse(raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{option.env}: {exc}") from None
+
+
+def resolve(args: argparse.Namespace, dest: str) -> Any:
+    """Flag, else ``RTD_*`` variable, else default."""
+    return getattr(args, dest) if hasattr(args, dest) else _from_env(dest)
+
+
+def _pace(args: argparse.Namespace) -> float | None:
+    """Records/s from --rate or --interval, else RTD_RATE or RTD_INTERVAL (not both)."""
+    for dest in ("rate", "interval"):
+        if hasattr(args, dest):
+            return getattr(args, dest)  # type: ignore[no-any-return]
+    if os.environ.get("RTD_RATE", "").strip() and os.environ.get("RTD_INTERVAL", "").strip():
+        raise ConfigError("RTD_RATE and RTD_INTERVAL are both set: use one")
+    if os.environ.get("RTD_INTERVAL", "").strip():
+        return _from_env("interval")  # type: ignore[no-any-return]
+    return _from_env("rate")  # type: ignore[no-any-return]
+
+
+def _kafka_properties(args: argparse.Namespace) -> dict[str, str]:
+    """The -F file (or RTD_CONFIG), then RTD_KAFKA_PROPERTIES, then -X: later wins."""
+    props: dict[str, str] = {}
+    config_file = resolve(args, "config")
+    if config_file is not None:
+        props.update(read_properties(config_file))
+    props.update(_from_env("props"))
+    props.update(getattr(args, "props", []))
+    return props
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Turn parsed arguments into ``Settings`` (raises ``ConfigError`` on bad values)."""
-    props: dict[str, str] = {}
-    config_file = getattr(args, "config", None)
-    if config_file:
-        props.update(read_properties(config_file))
-    props.update(_env_props())
-    props.update(dict(getattr(args, "props", [])))
-    rate = _pace(args)
-    producer_on = getattr(args, "producer", None)
-    if producer_on is None:
-        flag = (env("PRODUCER") or "").lower()
-        producer_on = {"on": True, "off": False}.get(flag, args.bootstrap_servers is None)
-    window = getattr(args, "window", DEFAULT_WINDOW)
-    if window < 100:
-        raise ConfigError(f"--window must be at least 100, got {window}")
-    count = getattr(args, "count", None)
-    if count is not None and count < 1:
-        raise ConfigError(f"--count must be at least 1, got {count}")
+    command = getattr(args, "command", None)
+    bootstrap = resolve(args, "bootstrap_servers") or None
+    common: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "topic": resolve(args, "topic"),
+        "kafka": _kafka_properties(args),
+        "rate": _pace(args),
+        "seed": resolve(args, "seed"),
+    }
+    if command == "produce":
+        if bootstrap is None:
+            raise ConfigError(
+                "needs -b/--bootstrap-servers (or RTD_BOOTSTRAP_SERVERS): start a broker "
+                "with `rtd-tui broker` or point it at a cluster"
+            )
+        return Settings(
+            **common, count=resolve(args, "count"), flush_timeout=resolve(args, "flush_timeout")
+        )
+    producer_on = resolve(args, "producer")
+    export_dir: Path = resolve(args, "export_dir")
+    if export_dir.exists() and not export_dir.is_dir():
+        raise ConfigError(f"--export-dir {export_dir} is not a folder")
     return Settings(
-        bootstrap_servers=args.bootstrap_servers or None,
-        topic=args.topic,
-        kafka=props,
-        start_from=getattr(args, "start_from", "earliest"),
-        producer_on=producer_on,
-        rate=rate,
-        seed=args.seed,
-        refresh=max(0.05, getattr(args, "refresh", DEFAULT_REFRESH)),
-        window=window,
-        count=count,
-        export_dir=getattr(args, "export_dir", Path(".")),
-        log_file=getattr(args, "log_file", None),
+        **common,
+        start_from=resolve(args, "start_from"),
+        producer_on=bootstrap is None if producer_on is None else producer_on,
+        refresh=resolve(args, "refresh"),
+        window=resolve(args, "window"),
+        export_dir=export_dir,
+        log_file=resolve(args, "log_file"),
     )
 
 
@@ -251,13 +282,30 @@ def setup_logging(log_file: Path | None) -> Path:
     if log_file is None:
         state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
         log_file = state / "rtd-tui" / "rtd-tui.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(log_file, encoding="utf-8")
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write log file {log_file}: {exc.strerror or exc}") from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     return log_file
+
+
+def check_kafka_config(settings: Settings) -> None:
+    """Create and drop both clients, so a bad -X/-F property is one line, before any UI."""
+    from confluent_kafka import Consumer, Producer
+
+    from rtd_tui.consumer import CONSUMER_DEFAULTS
+    from rtd_tui.headless import open_client
+    from rtd_tui.producer import PRODUCER_DEFAULTS
+
+    # librdkafka checks names and values when a client is created, not when it connects.
+    bootstrap = settings.bootstrap_servers or "127.0.0.1:9"
+    open_client(Producer, settings.client_config(bootstrap, **PRODUCER_DEFAULTS))
+    open_client(Consumer, settings.client_config(bootstrap, **CONSUMER_DEFAULTS)).close()
 
 
 def make_app(
@@ -267,6 +315,7 @@ def make_app(
     generator: RecordGenerator | None = None,
     clock: Callable[[], datetime] = datetime.now,
     start: bool = True,
+    handle_signals: bool = False,
 ) -> RtdApp:
     """The app the user gets, with data, clock and workers injectable (tests use it too)."""
     from rtd_tui.app import RtdApp
@@ -276,35 +325,42 @@ def make_app(
     pipeline = Pipeline(settings, store or RecordStore(window=settings.window), generator)
     if start:
         pipeline.start()
-    return RtdApp(pipeline, clock=clock, run_workers=start)
+    return RtdApp(pipeline, clock=clock, run_workers=start, handle_signals=handle_signals)
+
+
+def run_dashboard(settings: Settings) -> int:
+    """Check the configuration, start the pipeline, run the UI; returns the exit status."""
+    setup_logging(settings.log_file)
+    check_kafka_config(settings)
+    try:
+        app = make_app(settings, handle_signals=True)
+    except RuntimeError as exc:  # the embedded broker did not start
+        print(f"rtd-tui: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    app.run()
+    return app.return_code or 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rtd-tui`` script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    command = getattr(args, "command", None)
+    prog = f"{parser.prog} {command}" if command else parser.prog
     try:
-        settings = settings_from(args) if args.command != "broker" else None
+        if command == "broker":
+            from rtd_tui.headless import run_broker
+
+            return run_broker(resolve(args, "topic"), resolve(args, "bootstrap_file"))
+        settings = settings_from(args)
+        if command == "produce":
+            from rtd_tui.headless import run_produce
+
+            return run_produce(settings)
+        return run_dashboard(settings)
     except ConfigError as exc:
-        parser.error(str(exc))
-    if args.command == "broker":
-        from rtd_tui.headless import run_broker
-
-        return run_broker(args.topic, args.bootstrap_file)
-    assert settings is not None
-    if args.command == "produce":
-        from rtd_tui.headless import run_produce
-
-        return run_produce(settings, args.flush_timeout)
-    setup_logging(settings.log_file)
-    from confluent_kafka import KafkaException
-
-    try:
-        app = make_app(settings)
-    except (KafkaException, ValueError, RuntimeError) as exc:
-        parser.error(f"cannot start: {exc}")
-    code = app.run()
-    return code or 0
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -1,14 +1,17 @@
-"""Frozen settings for every command, and librdkafka property handling.
+"""Frozen settings for every command, the value parsers behind its options, and
+librdkafka property handling.
 
 Precedence: command-line flag > ``RTD_*`` environment variable > default.
 ``-X key=value`` and ``-F file`` pass properties straight to librdkafka (as kcat
 does); values of sensitive properties are never shown: use ``redact``.
+Every parser raises ``ConfigError`` with a one-line message, so the CLI can end
+with one line whether the bad value came from a flag or from the environment.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +19,17 @@ from pathlib import Path
 DEFAULT_TOPIC = "csv-data"
 DEFAULT_RATE = 5.0
 DEFAULT_REFRESH = 0.5
+MIN_REFRESH = 0.05
 DEFAULT_WINDOW = 200_000
+MIN_WINDOW = 100
+DEFAULT_FLUSH_TIMEOUT = 10.0
 KAFKA_LOGGER = "rtd_tui.kafka"
 
 #: Substrings that mark a librdkafka property as secret (its value is never displayed).
 _SECRET_MARKERS = ("password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl_key")
+_TOPIC_RE = re.compile(r"[A-Za-z0-9._-]{1,249}")
+_SWITCH = {"on": True, "true": True, "yes": True, "1": True,
+           "off": False, "false": False, "no": False, "0": False}
 
 
 class ConfigError(ValueError):
@@ -43,8 +52,15 @@ def parse_property(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key or any(ch.isspace() for ch in key):
+        # Only the part before '=' is echoed: a value may be a password.
         raise ConfigError(f"malformed property {text.split('=')[0]!r}: expected key=value")
     return key, value
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """Several properties separated by ``;`` or newlines (``RTD_KAFKA_PROPERTIES``)."""
+    items = (p.strip() for p in text.replace("\n", ";").split(";"))
+    return dict(parse_property(p) for p in items if p)
 
 
 def read_properties(path: str | Path) -> dict[str, str]:
@@ -68,6 +84,14 @@ def read_properties(path: str | Path) -> dict[str, str]:
     return props
 
 
+def parse_topic(text: str) -> str:
+    """A legal Kafka topic name: letters, digits, ``.``, ``_``, ``-``; at most 249 of them."""
+    name = text.strip()
+    if not _TOPIC_RE.fullmatch(name) or name in (".", ".."):
+        raise ConfigError(f"invalid topic name {text!r}: use letters, digits, '.', '_' or '-'")
+    return name
+
+
 def parse_start(text: str) -> str | int:
     """``earliest``, ``latest`` or ``-N`` (the last N messages of each partition)."""
     value = text.strip().lower()
@@ -75,12 +99,65 @@ def parse_start(text: str) -> str | int:
         return value
     if value.startswith("-") and value[1:].isdigit() and int(value[1:]) > 0:
         return -int(value[1:])
-    raise ConfigError(f"invalid --from {text!r}: use earliest, latest or -N (e.g. -100)")
+    raise ConfigError(f"{text!r}: use earliest, latest or -N (e.g. -100)")
 
 
-def env(name: str, default: str | None = None) -> str | None:
-    """The ``RTD_<NAME>`` environment variable, or ``default``."""
-    return os.environ.get(f"RTD_{name}", default)
+def parse_positive(text: str) -> float:
+    """A number greater than zero (seconds, records/s)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def parse_rate(text: str) -> float | None:
+    """Records per second, or ``max`` (``None``: as fast as the client goes)."""
+    return None if text.strip().lower() == "max" else parse_positive(text)
+
+
+def parse_interval(text: str) -> float:
+    """Seconds between two records, as a rate in records per second."""
+    return 1.0 / parse_positive(text)
+
+
+def parse_refresh(text: str) -> float:
+    """Redraw interval in seconds; below ``MIN_REFRESH`` the UI would only burn CPU."""
+    value = parse_positive(text)
+    if value < MIN_REFRESH:
+        raise ConfigError(f"must be at least {MIN_REFRESH}, got {text!r}")
+    return value
+
+
+def parse_int(text: str, minimum: int | None = None) -> int:
+    """A whole number, not below ``minimum`` when one is given."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"not a whole number: {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"must be at least {minimum}, got {value}")
+    return value
+
+
+def parse_window(text: str) -> int:
+    """Raw rows kept by the store; fewer than ``MIN_WINDOW`` makes the table useless."""
+    return parse_int(text, MIN_WINDOW)
+
+
+def parse_count(text: str) -> int:
+    """How many records ``produce`` delivers before it stops."""
+    return parse_int(text, 1)
+
+
+def parse_switch(text: str) -> bool:
+    """``on``/``off`` (also true/false, yes/no, 1/0)."""
+    try:
+        return _SWITCH[text.strip().lower()]
+    except KeyError:
+        raise ConfigError(f"{text!r}: use on or off") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +174,7 @@ class Settings:
     refresh: float = DEFAULT_REFRESH
     window: int = DEFAULT_WINDOW
     count: int | None = None
+    flush_timeout: float = DEFAULT_FLUSH_TIMEOUT  # `produce`: bounded wait on exit
     export_dir: Path = Path(".")
     log_file: Path | None = None
 

@@ -2,8 +2,11 @@
 
 ``produce`` is the successor of the original ``fake_data_producer.py``: same
 record format and key, but it queues records without waiting on each delivery,
-shows progress, and on Ctrl-C/SIGTERM flushes with a bounded wait and prints a
-summary. Exit status is 1 if any record was not delivered.
+prints progress to stdout, and on Ctrl-C/SIGTERM flushes with a bounded wait and
+prints a summary. When nothing was ever delivered and deliveries fail (an
+unreachable broker, bad credentials), it gives up after the first message
+timeout instead of waiting out the queue. Exit status is 1 if any record was not
+delivered; the reason is one line on stderr.
 """
 
 from __future__ import annotations
@@ -13,110 +16,180 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TextIO, TypeVar
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 
 from rtd_tui.broker import EmbeddedBroker
-from rtd_tui.config import Settings
+from rtd_tui.config import ConfigError, Settings, redact
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
 from rtd_tui.records import RecordGenerator
 
-log = logging.getLogger(__name__)
+PROGRESS_EVERY_S = 1.0
+TICK_S = 0.1
+EXIT_FAILURE = 1
+Client = TypeVar("Client")
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
+def open_client(
+    factory: Callable[[dict[str, object]], Client], config: dict[str, object]
+) -> Client:
+    """Create a Kafka client; a property librdkafka rejects becomes a one-line ``ConfigError``."""
+    try:
+        return factory(config)
+    except KafkaException as exc:
+        raise ConfigError(f"invalid Kafka configuration: {exc.args[0].str()}") from None
+    except (TypeError, ValueError) as exc:  # e.g. -X error_cb=x: not a callable
+        raise ConfigError(f"invalid Kafka configuration: {exc}") from None
+
+
+def _on_signals(stop: threading.Event, abort: threading.Event) -> None:
+    """First SIGINT/SIGTERM stops producing (then flush); a second one also ends the flush."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        (abort if stop.is_set() else stop).set()
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
 
 
-def _configure_stderr_logging() -> None:
-    """librdkafka warnings go to stderr once, in our format (not the UI: there is none)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("rtd-tui: %(levelname)s %(message)s"))
-    handler.setLevel(logging.ERROR)
-    logging.getLogger().handlers[:] = [handler]
+class LinkErrors:
+    """The last error librdkafka reported about the connection (``error_cb``)."""
+
+    def __init__(self) -> None:
+        self.last = ""
+        self.fatal = False
+
+    def record(self, err: KafkaError) -> None:
+        self.last = err.str()
+        self.fatal = self.fatal or err.fatal()
 
 
-def run_produce(settings: Settings, flush_timeout: float, out: TextIO = sys.stderr) -> int:
-    """Produce until ``--count`` is delivered, or until interrupted; returns the exit status."""
-    if settings.embedded:
-        print(
-            "rtd-tui: error: produce needs --bootstrap-servers (or RTD_BOOTSTRAP_SERVERS); "
-            "start a broker with `rtd-tui broker` or use a real cluster",
-            file=out,
-        )
-        return 2
-    _configure_stderr_logging()
-    try:
-        producer = Producer(settings.client_config(settings.bootstrap_servers or "",
-                                                   **PRODUCER_DEFAULTS))
-    except KafkaException as exc:
-        print(f"rtd-tui: error: invalid Kafka configuration: {exc.args[0].str()}", file=out)
-        return 2
+class Meter:
+    """Progress lines: totals and the delivered rate since the previous line."""
+
+    def __init__(self, out: TextIO, started: float) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self._at, self._delivered = started, 0
+
+    def due(self, now: float) -> bool:
+        return now - self._at >= PROGRESS_EVERY_S
+
+    def show(self, stats: ProducerStats, now: float) -> None:
+        rate = (stats.delivered - self._delivered) / max(now - self._at, 1e-9)
+        self._at, self._delivered = now, stats.delivered
+        line = (f"sent {stats.sent:,}  delivered {stats.delivered:,}  failed {stats.failed:,}  "
+                f"{rate:,.0f} records/s")
+        if self.tty:
+            print(f"\r{line}\033[K", end="", file=self.out, flush=True)
+        else:
+            print(line, file=self.out, flush=True)
+
+    def done(self) -> None:
+        if self.tty:
+            print(file=self.out)
+
+
+def _describe(settings: Settings) -> str:
+    pace = "max rate" if settings.rate is None else f"{settings.rate:g} records/s"
+    parts = [f"rtd-tui produce: topic {settings.topic!r} on {settings.bootstrap_servers}, {pace}"]
+    if settings.count is not None:
+        parts.append(f"until {settings.count:,} delivered")
+    if settings.kafka:
+        props = " ".join(f"{k}={v}" for k, v in redact(settings.kafka).items())
+        parts.append(f"with {props}")
+    return ", ".join(parts)
+
+
+def run_produce(settings: Settings, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Produce until ``count`` is delivered, or until interrupted; returns the exit status."""
+    logging.getLogger().handlers[:] = [logging.NullHandler()]  # reasons come via error_cb
+    link = LinkErrors()
+    config = settings.client_config(
+        settings.bootstrap_servers or "", **PRODUCER_DEFAULTS, error_cb=link.record
+    )
     loop = ProduceLoop(
-        producer, settings.topic, RecordGenerator(seed=settings.seed),
+        open_client(Producer, config), settings.topic, RecordGenerator(seed=settings.seed),
         ProducerControl(enabled=True, rate=settings.rate), count=settings.count,
     )
-    stop = threading.Event()
-    _stop_on_signals(stop)
-    worker = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    stop, abort = threading.Event(), threading.Event()
+    _on_signals(stop, abort)
+    crashed: list[str] = []
+
+    def produce() -> None:
+        try:
+            loop.run(stop)
+        except KafkaException as exc:  # a fatal client error: report it, never a traceback
+            crashed.append(exc.args[0].str())
+
+    print(_describe(settings), file=out, flush=True)
     started = time.monotonic()
+    meter = Meter(out, started)
+    worker = threading.Thread(target=produce, name="produce", daemon=True)
     worker.start()
-    interactive = out.isatty()
+    gave_up = ""
     while worker.is_alive():
-        worker.join(1.0)
-        line = progress_line(loop.stats, time.monotonic() - started)
-        print(f"\r{line}" if interactive else line, end="" if interactive else "\n",
-              file=out, flush=True)
-        if loop.stats.failed and not loop.stats.delivered:
-            stop.set()  # nothing ever got through: the broker is unreachable, give up
-    if interactive:
-        print(file=out)
-    stop.set()
-    left = loop.flush(flush_timeout)
-    return _summary(loop.stats, left, time.monotonic() - started, out)
-
-
-def progress_line(stats: ProducerStats, elapsed: float) -> str:
-    """One progress line: sent, delivered, failed and the delivered rate so far."""
-    speed = stats.delivered / elapsed if elapsed > 0 else 0.0
-    return (
-        f"sent {stats.sent:,}  delivered {stats.delivered:,}  failed {stats.failed:,}  "
-        f"{speed:,.0f} records/s"
-    )
-
-
-def _summary(stats: ProducerStats, left: int, elapsed: float, out: TextIO) -> int:
-    lost = stats.failed + left
+        worker.join(TICK_S)
+        now = time.monotonic()
+        if meter.due(now) or not worker.is_alive():
+            meter.show(loop.stats, now)
+        if not gave_up and loop.stats.failed and not loop.stats.delivered:
+            gave_up = loop.stats.last_error  # nothing ever got through: stop retrying
+            stop.set()
+        if link.fatal:
+            stop.set()
+    meter.done()
+    left = _drain(loop, settings.flush_timeout, purge=bool(gave_up or crashed), abort=abort)
+    elapsed = time.monotonic() - started
+    stats = loop.stats
     print(
         f"rtd-tui produce: sent {stats.sent:,}, delivered {stats.delivered:,}, "
-        f"failed {stats.failed:,}, undelivered at exit {left:,} in {elapsed:.1f}s",
-        file=out,
+        f"failed {stats.failed:,}, unconfirmed {left:,} in {elapsed:.1f} s "
+        f"({stats.delivered / elapsed:,.0f} records/s)",
+        file=out, flush=True,
     )
-    if stats.failed:
-        print(f"rtd-tui produce: delivery failed: {stats.last_error}", file=out)
-    return 1 if lost else 0
+    reason = crashed[0] if crashed else gave_up or stats.last_error
+    if stats.failed or left or crashed:
+        detail = f" (broker: {link.last})" if link.last and link.last != reason else ""
+        what = f"delivery failed: {reason}{detail}" if reason else (
+            f"{left:,} records unconfirmed after --flush-timeout {settings.flush_timeout:g} s"
+        )
+        print(f"rtd-tui produce: error: {what}", file=err, flush=True)
+        return EXIT_FAILURE
+    return 0
+
+
+def _drain(loop: ProduceLoop, timeout: float, *, purge: bool, abort: threading.Event) -> int:
+    """Flush for at most ``timeout`` s (less if ``abort``); returns the records unconfirmed."""
+    if purge:  # the queue would only time out record by record
+        loop.producer.purge(in_queue=True, in_flight=False)
+    deadline = time.monotonic() + timeout
+    left = loop.flush(0)
+    while left and not abort.is_set() and (remaining := deadline - time.monotonic()) > 0:
+        left = loop.flush(min(TICK_S, remaining))
+    return left
 
 
 def run_broker(topic: str, bootstrap_file: Path | None, out: TextIO = sys.stdout) -> int:
-    """Run the embedded broker until Ctrl-C/SIGTERM; print (and write) its bootstrap servers."""
+    """Run the embedded broker until SIGINT/SIGTERM; print (and write) its bootstrap servers."""
     logging.getLogger().handlers[:] = [logging.NullHandler()]
     stop = threading.Event()
-    _stop_on_signals(stop)
-    with EmbeddedBroker(topic) as broker:
+    _on_signals(stop, threading.Event())
+    try:
+        broker = EmbeddedBroker(topic)
+    except RuntimeError as exc:
+        print(f"rtd-tui broker: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    with broker:
         if bootstrap_file is not None:
             try:
                 bootstrap_file.write_text(broker.bootstrap_servers + "\n", encoding="utf-8")
             except OSError as exc:
-                print(f"rtd-tui: error: cannot write {bootstrap_file}: {exc.strerror}",
-                      file=sys.stderr)
-                return 2
+                raise ConfigError(f"cannot write {bootstrap_file}: {exc.strerror}") from None
         print(broker.bootstrap_servers, file=out, flush=True)
         print(
             f"rtd-tui broker: topic {topic!r} ({broker.partitions} partitions) on "

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from kafka_server import KafkaServer
+
+#: The command line of ``rtd-tui`` in a subprocess, with this interpreter.
+RTD = (sys.executable, "-m", "rtd_tui")
 
 KAFKA_FIXTURES = frozenset({"kafka", "kafka_sasl"})
 
@@ -29,3 +36,46 @@ def kafka_sasl() -> Iterator[KafkaServer]:
     """Apache Kafka with a SASL_PLAINTEXT/PLAIN listener for user alice / alice-secret."""
     with KafkaServer(sasl_plain_users={"alice": "alice-secret"}) as server:
         yield server
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for an ``rtd-tui`` subprocess: no RTD_* leaks in, logs stay in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RTD_")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    return env
+
+
+@pytest.fixture
+def run_rtd(cli_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python -m rtd_tui *args`` to completion (``env=`` adds variables)."""
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*RTD, *args], env={**cli_env, **(env or {})}, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def start_rtd(cli_env: dict[str, str]) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start ``python -m rtd_tui *args`` in the background; teardown kills any still running."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [*RTD, *args], env={**cli_env, **(env or {})}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()

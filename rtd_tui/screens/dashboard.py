@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
@@ -12,6 +13,9 @@ from rtd_tui.widgets.charts import AgeHistogramChart, CityValueChart, ScatterCha
 from rtd_tui.widgets.metrics import MetricsBar
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import CityStatsTable, LatestTable
+
+NARROW_WIDTH = 140
+SHORT_HEIGHT = 40
 
 
 class DashboardScreen(Screen[None]):
@@ -35,6 +39,10 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#latest-box").border_title = "Latest records"
         self.query_one("#cities-box").border_title = "Statistics by city"
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self.set_class(event.size.height < SHORT_HEIGHT, "-short")
 
     def show(self, snap: Snapshot) -> None:
         """Render one snapshot on every widget of the screen."""

@@ -30,9 +30,10 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical {
-        width: auto; max-width: 90%; height: auto; border: thick $primary;
+        width: 90; max-width: 95%; height: auto; max-height: 90%; border: thick $primary;
         background: $surface; padding: 1 2;
     }
+    HelpScreen Static { width: 100%; height: auto; }
     """
 
     def compose(self) -> ComposeResult:

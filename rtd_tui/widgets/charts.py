@@ -13,6 +13,8 @@ from rtd_tui.widgets.plot import PlotWidget
 
 AGE_BIN = 5
 BAR_COLOR = "cyan"
+#: Rows a plotext figure spends on its frame and x tick labels.
+FRAME_ROWS = 3
 
 
 def nice_ticks(high: float, count: int = 4) -> list[float]:
@@ -34,29 +36,38 @@ def age_bins(age_counts: tuple[int, ...]) -> tuple[list[str], list[int]]:
     return labels, counts
 
 
-class CityValueChart(PlotWidget):
-    """Total value by city, largest first, as many bars as the height allows."""
+class HorizontalBars(PlotWidget):
+    """Horizontal bars, one text row each: plotext misplaces bars unless rows == bars."""
 
     def has_data(self, data: pl.DataFrame) -> bool:
         return data.height > 0
 
+    def bars(self, data: pl.DataFrame, height: int) -> int:
+        """How many bars fit in ``height`` rows."""
+        return max(1, min(data.height, height - FRAME_ROWS))
+
+    def figure_height(self, data: pl.DataFrame, height: int) -> int:
+        return self.bars(data, height) + FRAME_ROWS
+
+
+class CityValueChart(HorizontalBars):
+    """Total value by city, largest first, as many bars as the height allows."""
+
     def draw(self, fig: Any, data: pl.DataFrame, width: int, height: int) -> None:
-        rows = data.head(max(1, height - 3))
+        rows = data.head(self.bars(data, height))
         cities = rows["cidade"].to_list()[::-1]
         totals = rows["total"].to_list()[::-1]
-        fig.bar(cities, totals, orientation="h", width=0.7, color=BAR_COLOR)
+        fig.bar(cities, totals, orientation="h", width=0.4, color=BAR_COLOR)
+        fig.xlim(0, max(totals) * 1.02)
         ticks = nice_ticks(max(totals))
         fig.xticks(ticks, [compact_money(t) for t in ticks])
 
 
-class ShareChart(PlotWidget):
+class ShareChart(HorizontalBars):
     """Share of value by city in percent: the top cities, the rest summed as 'others'."""
 
-    def has_data(self, data: pl.DataFrame) -> bool:
-        return data.height > 0
-
     def draw(self, fig: Any, data: pl.DataFrame, width: int, height: int) -> None:
-        slots = max(2, height - 3)
+        slots = self.bars(data, height)
         top = data.head(slots - 1 if data.height > slots else slots)
         labels = [f"{c} {s:4.1f}%" for c, s in zip(top["cidade"], top["share"], strict=True)]
         shares = top["share"].to_list()
@@ -65,7 +76,8 @@ class ShareChart(PlotWidget):
             other = 100.0 - sum(shares)
             labels.append(f"{rest} others {other:4.1f}%")
             shares.append(other)
-        fig.bar(labels[::-1], shares[::-1], orientation="h", width=0.7, color="orange")
+        fig.bar(labels[::-1], shares[::-1], orientation="h", width=0.4, color="orange")
+        fig.xlim(0, max(shares) * 1.02)
         ticks = nice_ticks(max(shares))
         fig.xticks(ticks, [f"{t:g}%" for t in ticks])
 
@@ -81,7 +93,6 @@ class AgeHistogramChart(PlotWidget):
         fig.bar(labels, counts, width=0.8, color="green")
         ticks = nice_ticks(max(counts), count=max(2, min(4, height // 3)))
         fig.yticks(ticks, [f"{t:,.0f}" for t in ticks])
-        fig.xlabel("age")
 
 
 class ScatterChart(PlotWidget):
@@ -101,4 +112,3 @@ class ScatterChart(PlotWidget):
         fig.yticks(ticks, [compact_money(t) for t in ticks])
         xt = list(range(20, AGE_RANGE[1] + 1, 10))
         fig.xticks(xt, [str(a) for a in xt])
-        fig.xlabel("age")

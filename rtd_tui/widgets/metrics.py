@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Static
+from textual.widget import Widget
 
 from rtd_tui.store import Snapshot
 from rtd_tui.widgets.format import count, money, rate
 
 
-class MetricCard(Static):
-    """One big number with its label in the border."""
+class MetricCard(Widget):
+    """One big number with its label in the border (inline on short screens: no border)."""
 
     DEFAULT_CSS = """
     MetricCard {
@@ -21,9 +22,22 @@ class MetricCard(Static):
     MetricCard.warn { border: round $warning; color: $warning; }
     """
 
-    def __init__(self, label: str, *, id: str) -> None:
-        super().__init__("—", id=id)
+    def __init__(self, label: str, *, id: str, short: str | None = None) -> None:
+        super().__init__(id=id)
+        self.label = label
+        self.short_label = short or label
         self.border_title = label
+        self.value = "—"
+
+    def show(self, value: str) -> None:
+        if value != self.value:
+            self.value = value
+            self.refresh(layout=True)
+
+    def render(self) -> Text:
+        if self.styles.border_top[0] in ("", "none", "hidden"):
+            return Text.assemble((f"{self.short_label} ", "dim"), self.value, no_wrap=True)
+        return Text(self.value)
 
 
 class MetricsBar(Horizontal):
@@ -34,22 +48,23 @@ class MetricsBar(Horizontal):
     """
 
     def compose(self) -> ComposeResult:
-        yield MetricCard("Total value", id="m-total")
-        yield MetricCard("Mean value", id="m-mean")
+        yield MetricCard("Total", id="m-total")
+        yield MetricCard("Mean", id="m-mean")
         yield MetricCard("Records", id="m-count")
-        yield MetricCard("Mean age", id="m-age")
-        yield MetricCard("Ingest rate", id="m-rate")
+        yield MetricCard("Mean age", id="m-age", short="Age")
+        yield MetricCard("Ingest", id="m-rate")
         yield MetricCard("Rejected", id="m-rejected")
 
     def show(self, snap: Snapshot) -> None:
         """Put a snapshot's figures on the cards."""
-        self.query_one("#m-total", MetricCard).update(money(snap.total))
-        self.query_one("#m-mean", MetricCard).update(money(snap.mean_value))
-        self.query_one("#m-count", MetricCard).update(count(snap.count))
+        self.query_one("#m-total", MetricCard).show(money(snap.total))
+        self.query_one("#m-mean", MetricCard).show(money(snap.mean_value))
+        self.query_one("#m-count", MetricCard).show(count(snap.count))
         mean_age = "—" if snap.mean_age is None else f"{snap.mean_age:.1f} years"
-        self.query_one("#m-age", MetricCard).update(mean_age)
-        ingest = rate(snap.ingest_rate).replace("/s", " msg/s")
-        self.query_one("#m-rate", MetricCard).update(ingest)
+        self.query_one("#m-age", MetricCard).show(mean_age)
+        self.query_one("#m-rate", MetricCard).show(rate(snap.ingest_rate).replace("/s", " msg/s"))
         rejected = self.query_one("#m-rejected", MetricCard)
-        rejected.update(count(snap.rejected))
+        rejected.show(count(snap.rejected))
         rejected.set_class(snap.rejected > 0, "warn")
+        reasons = sorted(snap.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+        rejected.tooltip = "\n".join(f"{n:,}  {reason}" for reason, n in reasons) or None

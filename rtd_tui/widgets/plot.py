@@ -59,10 +59,15 @@ class PlotWidget(Widget):
         if self._data is None or not self.has_data(self._data):
             return Text("waiting for records…", style="dim", justify="center")
         fig = _figure_class()
-        fig.plotsize(width, height)
+        fig._limit_size(False, False)  # size by the widget, not by the process's terminal
+        fig.plotsize(width, self.figure_height(self._data, height))
         fig.theme("clear")
         self.draw(fig, self._data, width, height)
         return Text.from_ansi(fig.build(), no_wrap=True)
+
+    def figure_height(self, data: Any, height: int) -> int:
+        """Rows the figure takes (horizontal bar charts need exactly one row per bar)."""
+        return height
 
     def has_data(self, data: Any) -> bool:
         """Whether there is something to plot (else a 'waiting' line is shown)."""

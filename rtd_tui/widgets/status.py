@@ -1,4 +1,4 @@
-"""The status line: broker, topic, connection, producer, last update, paused marker."""
+"""The status line: connection, producer, broker and topic, last update, paused marker."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ _LINK_STYLE = {
     "unreachable": "bold red",
     "waiting for topic": "bold yellow",
 }
+SEPARATOR = ("  │  ", "dim")
 
 
 class StatusLine(Static):
@@ -27,31 +28,33 @@ class StatusLine(Static):
     def show(
         self, status: PipelineStatus, updated: datetime | None, paused: bool, filtered: str = ""
     ) -> None:
-        line = Text()
+        line = Text(no_wrap=True, overflow="ellipsis")
         if paused:
             line.append(" PAUSED ", style="bold black on yellow")
             line.append(" ")
         link = status.link
-        line.append("● ", style=_LINK_STYLE.get(link.state, "bold yellow"))
-        line.append(link.state, style=_LINK_STYLE.get(link.state, "yellow"))
+        style = _LINK_STYLE.get(link.state, "bold yellow")
+        line.append(f"● {link.state}", style=style)
         if link.detail and link.state != "connected":
             line.append(f" ({safe(link.detail)})", style="dim")
-        line.append("  broker ", style="dim")
-        line.append(status.broker)
-        line.append("  topic ", style="dim")
-        line.append(status.topic)
-        line.append("  producer ", style="dim")
+        line.append(*SEPARATOR)
+        line.append("producer ", style="dim")
         if status.producer_on:
             line.append(f"ON {rate(status.rate)}", style="bold green")
         else:
             line.append("OFF", style="bold red")
         produced = status.produced
-        line.append(f"  delivered {count(produced.delivered)}", style="dim")
+        line.append(f" {count(produced.delivered)} delivered", style="dim")
         if produced.failed:
-            line.append(f"  failed {count(produced.failed)}", style="bold red")
+            line.append(f" {count(produced.failed)} failed", style="bold red")
+        line.append(*SEPARATOR)
+        line.append(status.broker)
+        line.append(" › ", style="dim")
+        line.append(status.topic, style="bold")
         if filtered:
-            line.append("  filter ", style="dim")
-            line.append(filtered, style="bold magenta")
-        line.append("  updated ", style="dim")
+            line.append(*SEPARATOR)
+            line.append(f"filter {filtered}", style="bold magenta")
+        line.append(*SEPARATOR)
+        line.append("updated ", style="dim")
         line.append(updated.strftime("%H:%M:%S") if updated else "—")
         self.update(line)

@@ -30,7 +30,7 @@ class LatestTable(DataTable[Text | str]):
                 Text(str(rec["idade"]), justify="right"),
                 Text(str(rec["cidade"])),
                 Text(money(rec["valor"]), justify="right"),
-                Text(safe(rec["timestamp"])),
+                Text(safe(rec["timestamp"][11:19])),
                 Text(str(rec["partition"]), justify="right"),
                 Text(str(rec["offset"]), justify="right"),
             )

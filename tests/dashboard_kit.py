@@ -1,0 +1,43 @@
+"""Builders for deterministic dashboards: checked-in records, a fixed clock, no workers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from rtd_tui.app import RtdApp
+from rtd_tui.cli import make_app
+from rtd_tui.config import Settings
+from rtd_tui.decode import decode_batch
+from rtd_tui.store import RecordStore
+
+FIXTURE = Path(__file__).with_name("fixtures") / "records.jsonl"
+FIXED_NOW = datetime(2026, 11, 2, 14, 10, 0)
+PARTITIONS = 4
+
+
+def fixture_values(limit: int | None = None) -> list[bytes]:
+    """The checked-in records (generated once with Faker pt_BR, seed 2026) as wire values."""
+    lines = FIXTURE.read_bytes().splitlines()
+    return lines[:limit] if limit is not None else lines
+
+
+def filled_store(values: list[bytes], window: int = 200_000) -> RecordStore:
+    """A store fed like the consumer feeds it: round-robin partitions, sequential offsets."""
+    store = RecordStore(window=window, clock=lambda: 100.0)
+    partitions = [i % PARTITIONS for i in range(len(values))]
+    offsets = [i // PARTITIONS for i in range(len(values))]
+    store.ingest(decode_batch(values, partitions, offsets, [None] * len(values)))
+    return store
+
+
+def still_app(store: RecordStore | None = None, **settings: object) -> RtdApp:
+    """The real app, built by the CLI's factory, with fixed data and clock and no workers."""
+    app = make_app(
+        Settings(bootstrap_servers="localhost:9092", **settings),  # type: ignore[arg-type]
+        store=store if store is not None else filled_store(fixture_values()),
+        clock=lambda: FIXED_NOW,
+        start=False,
+    )
+    app.animation_level = "none"
+    return app

@@ -1,0 +1,128 @@
+"""Pilot tests of the live dashboard: real workers, embedded broker, real keys."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+from dashboard_kit import still_app
+
+from rtd_tui.app import RtdApp
+from rtd_tui.cli import make_app
+from rtd_tui.config import Settings
+from rtd_tui.records import RecordGenerator
+
+SIZE = (160, 50)
+
+
+def live_app(**settings: object) -> RtdApp:
+    """The dashboard exactly as `rtd-tui` starts it, but fast and seeded."""
+    defaults: dict[str, object] = {"rate": 200.0, "refresh": 0.1, "seed": 11}
+    defaults.update(settings)
+    app = make_app(Settings(**defaults), generator=RecordGenerator(seed=11))  # type: ignore[arg-type]
+    app.animation_level = "none"
+    return app
+
+
+async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    """Poll ``condition`` on the running loop until it holds (fails with ``what``)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_live_dashboard_shows_data_and_quits_cleanly() -> None:
+    app = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.store.snapshot().count >= 20, "records in the store")
+        await wait_until(lambda: app.redraws >= 2, "a redraw")
+        status = app.pipeline.status()
+        assert status.link.state == "connected"
+        assert status.broker.startswith("embedded @ 127.0.0.1:")
+        await pilot.press("q")
+        await wait_until(lambda: app.return_code is not None, "the app to exit")
+    assert app.return_code == 0
+    assert not [t for t in threading.enumerate() if t.name in ("producer", "consumer")]
+
+
+async def test_p_stops_the_producer_and_nothing_new_arrives() -> None:
+    app = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.store.snapshot().count >= 10, "first records")
+        await pilot.press("p")
+        assert not app.pipeline.control.enabled
+        produced = app.pipeline.status().produced
+        await wait_until(lambda: produced.in_flight == 0, "in-flight deliveries to settle")
+        await wait_until(
+            lambda: app.store.snapshot().count == produced.delivered, "the consumer to catch up"
+        )
+        settled = app.store.snapshot().count
+        sent = produced.sent
+        await asyncio.sleep(1.0)
+        assert app.pipeline.status().produced.sent == sent
+        assert app.store.snapshot().count == settled
+        await pilot.press("p")
+        await wait_until(lambda: app.store.snapshot().count > settled, "records after p again")
+
+
+async def test_p_then_c_leaves_an_empty_dashboard_that_stays_empty() -> None:
+    app = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.store.snapshot().count >= 10, "first records")
+        await pilot.press("p")
+        produced = app.pipeline.status().produced
+        await wait_until(
+            lambda: app.store.snapshot().count == produced.delivered, "the consumer to catch up"
+        )
+        await pilot.press("c")
+        await asyncio.sleep(0.8)
+        snap = app.store.snapshot()
+        assert (snap.count, snap.total, snap.rejected, snap.window_rows) == (0, 0.0, 0, 0)
+        await pilot.press("p")
+        await wait_until(lambda: app.store.snapshot().count > 0, "refill after p")
+
+
+async def test_c_empties_the_view() -> None:
+    app = still_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.store.snapshot().count == 3000
+        await pilot.press("c")
+        snap = app.store.snapshot()
+        assert snap.count == 0 and snap.total == 0 and snap.latest.height == 0
+        table = app.screen.query_one("#latest")
+        assert table.row_count == 0  # type: ignore[attr-defined]
+
+
+async def test_space_freezes_redraws_while_ingest_continues() -> None:
+    app = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.store.snapshot().count >= 10, "first records")
+        await pilot.press("space")
+        assert app.paused
+        frozen = app.redraws
+        before = app.store.snapshot().count
+        await wait_until(lambda: app.store.snapshot().count > before + 20, "ingest while paused")
+        assert app.redraws == frozen
+        await pilot.press("space")
+        await wait_until(lambda: app.redraws > frozen, "redraws after resuming")
+
+
+async def test_plus_and_minus_scale_the_rate() -> None:
+    app = still_app(rate=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus", "plus")
+        assert app.pipeline.control.rate == 20.0
+        await pilot.press("minus")
+        assert app.pipeline.control.rate == 10.0
+
+
+async def test_help_opens_and_closes() -> None:
+    app = still_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ == "DashboardScreen"

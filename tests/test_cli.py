@@ -1,0 +1,254 @@
+"""The command line: flag > RTD_* variable > default, --help, and one-line errors with status 2.
+
+Precedence is checked in-process through ``build_parser`` + ``settings_from`` (what
+``main`` runs); exit statuses, stderr and help output are checked on a real process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rtd_tui.cli import build_parser, resolve, settings_from
+from rtd_tui.config import DEFAULT_RATE, DEFAULT_REFRESH, DEFAULT_WINDOW, Settings
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(autouse=True)
+def no_rtd_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Variables from the developer's shell must not change what these tests see."""
+    for name in [n for n in os.environ if n.startswith("RTD_")]:
+        monkeypatch.delenv(name)
+
+
+def settings(*argv: str) -> Settings:
+    return settings_from(build_parser().parse_args(list(argv)))
+
+
+# (Settings field, flag argv, variable, variable value, value from flag, from variable, default)
+PRECEDENCE: list[tuple[str, list[str], str, str, Any, Any, Any]] = [
+    ("bootstrap_servers", ["-b", "flag:1"], "RTD_BOOTSTRAP_SERVERS", "env:1", "flag:1", "env:1",
+     None),
+    ("topic", ["--topic", "flag-topic"], "RTD_TOPIC", "env-topic", "flag-topic", "env-topic",
+     "csv-data"),
+    ("rate", ["--rate", "7"], "RTD_RATE", "3", 7.0, 3.0, DEFAULT_RATE),
+    ("rate", ["--rate", "max"], "RTD_RATE", "2", None, 2.0, DEFAULT_RATE),
+    ("rate", ["--interval", "0.5"], "RTD_INTERVAL", "0.25", 2.0, 4.0, DEFAULT_RATE),
+    ("rate", ["--interval", "0.5"], "RTD_RATE", "max", 2.0, None, DEFAULT_RATE),
+    ("seed", ["--seed", "1"], "RTD_SEED", "2", 1, 2, None),
+    ("start_from", ["--from", "latest"], "RTD_FROM", "-5", "latest", -5, "earliest"),
+    ("start_from", ["--from", "-5"], "RTD_FROM", "latest", -5, "latest", "earliest"),
+    ("producer_on", ["--no-producer"], "RTD_PRODUCER", "on", False, True, True),
+    ("producer_on", ["--producer"], "RTD_PRODUCER", "off", True, False, True),
+    ("refresh", ["--refresh", "2"], "RTD_REFRESH", "1.5", 2.0, 1.5, DEFAULT_REFRESH),
+    ("window", ["--window", "500"], "RTD_WINDOW", "300", 500, 300, DEFAULT_WINDOW),
+    ("export_dir", ["--export-dir", "flagdir"], "RTD_EXPORT_DIR", "envdir", Path("flagdir"),
+     Path("envdir"), Path(".")),
+    ("log_file", ["--log-file", "f.log"], "RTD_LOG_FILE", "e.log", Path("f.log"), Path("e.log"),
+     None),
+]
+PRODUCE_PRECEDENCE: list[tuple[str, list[str], str, str, Any, Any, Any]] = [
+    ("count", ["--count", "5"], "RTD_COUNT", "9", 5, 9, None),
+    ("flush_timeout", ["--flush-timeout", "2"], "RTD_FLUSH_TIMEOUT", "3", 2.0, 3.0, 10.0),
+    ("rate", ["--rate", "max"], "RTD_INTERVAL", "2", None, 0.5, DEFAULT_RATE),
+    ("seed", ["--seed", "4"], "RTD_SEED", "8", 4, 8, None),
+    ("topic", ["-t", "flag-topic"], "RTD_TOPIC", "env-topic", "flag-topic", "env-topic",
+     "csv-data"),
+]
+
+
+PRODUCE = ["produce", "-b", "h:1"]
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "flag", "var", "value", "from_flag", "from_env", "default"),
+    [([], *case) for case in PRECEDENCE] + [(PRODUCE, *case) for case in PRODUCE_PRECEDENCE],
+)
+def test_flag_beats_env_beats_default(
+    monkeypatch: pytest.MonkeyPatch, command: list[str], field: str, flag: list[str], var: str,
+    value: str, from_flag: Any, from_env: Any, default: Any,
+) -> None:
+    assert getattr(settings(*command), field) == default
+    monkeypatch.setenv(var, value)
+    assert getattr(settings(*command), field) == from_env
+    assert getattr(settings(*command, *flag), field) == from_flag
+
+
+def test_produce_reads_bootstrap_servers_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RTD_BOOTSTRAP_SERVERS", "env:9092")
+    assert settings("produce").bootstrap_servers == "env:9092"
+    assert settings("produce", "-b", "flag:9092").bootstrap_servers == "flag:9092"
+
+
+def test_broker_options_read_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    args = build_parser().parse_args(["broker"])
+    assert (resolve(args, "topic"), resolve(args, "bootstrap_file")) == ("csv-data", None)
+    monkeypatch.setenv("RTD_TOPIC", "t-env")
+    monkeypatch.setenv("RTD_BOOTSTRAP_FILE", str(tmp_path / "env.txt"))
+    assert (resolve(args, "topic"), resolve(args, "bootstrap_file")) == (
+        "t-env", tmp_path / "env.txt"
+    )
+    args = build_parser().parse_args(["broker", "-t", "t-flag", "--bootstrap-file", "f.txt"])
+    assert (resolve(args, "topic"), resolve(args, "bootstrap_file")) == ("t-flag", Path("f.txt"))
+
+
+def test_producer_default_follows_the_broker() -> None:
+    assert settings().producer_on is True  # embedded broker: data flows at once
+    assert settings("-b", "h:9092").producer_on is False  # someone else's cluster: opt in
+    assert settings("-b", "h:9092", "--producer").producer_on is True
+
+
+def test_kafka_properties_merge_file_then_env_then_flags(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "client.properties"
+    config.write_text("acks=0\nclient.id=from-file\nlinger.ms=1\n", encoding="utf-8")
+    monkeypatch.setenv("RTD_KAFKA_PROPERTIES", "acks=1;client.id=from-env")
+    got = settings("-F", str(config), "-X", "acks=all").kafka
+    assert got == {"acks": "all", "client.id": "from-env", "linger.ms": "1"}
+
+
+def test_config_file_flag_beats_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "env.properties").write_text("client.id=env-file\n", encoding="utf-8")
+    (tmp_path / "flag.properties").write_text("client.id=flag-file\n", encoding="utf-8")
+    monkeypatch.setenv("RTD_CONFIG", str(tmp_path / "env.properties"))
+    assert settings().kafka == {"client.id": "env-file"}
+    assert settings("-F", str(tmp_path / "flag.properties")).kafka == {"client.id": "flag-file"}
+
+
+def test_repeated_x_flags_all_arrive() -> None:
+    got = settings("-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN",
+                   "-X", "sasl.password=a=b").kafka
+    assert got == {
+        "security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "PLAIN", "sasl.password": "a=b",
+    }
+
+
+def test_from_forms_reach_settings() -> None:
+    assert settings("--from", "latest").start_from == "latest"
+    assert settings("--from", "-5").start_from == -5
+    assert settings("--from=-5").start_from == -5
+    assert settings("--from", "EARLIEST").start_from == "earliest"
+
+
+HELP: dict[tuple[str, ...], list[str]] = {
+    (): ["-b", "--bootstrap-servers", "-t", "--topic", "-X", "-F", "--config", "--from",
+         "--no-producer", "--producer", "--rate", "--interval", "--seed", "--refresh",
+         "--window", "--export-dir", "--log-file", "--version", "produce", "broker",
+         "RTD_BOOTSTRAP_SERVERS", "RTD_TOPIC", "RTD_KAFKA_PROPERTIES", "RTD_CONFIG", "RTD_FROM",
+         "RTD_PRODUCER", "RTD_RATE", "RTD_INTERVAL", "RTD_SEED", "RTD_REFRESH", "RTD_WINDOW",
+         "RTD_EXPORT_DIR", "RTD_LOG_FILE"],
+    ("produce",): ["-b", "--bootstrap-servers", "-t", "--topic", "-X", "-F", "--config",
+                   "--rate", "--interval", "--seed", "--count", "--flush-timeout",
+                   "RTD_BOOTSTRAP_SERVERS", "RTD_TOPIC", "RTD_KAFKA_PROPERTIES", "RTD_CONFIG",
+                   "RTD_RATE", "RTD_INTERVAL", "RTD_SEED", "RTD_COUNT", "RTD_FLUSH_TIMEOUT"],
+    ("broker",): ["-t", "--topic", "--bootstrap-file", "RTD_TOPIC", "RTD_BOOTSTRAP_FILE"],
+}
+
+
+@pytest.mark.parametrize("command", list(HELP))
+def test_help_documents_every_option_and_variable(run_rtd: Run, command: tuple[str, ...]) -> None:
+    done = run_rtd(*command, "--help", env={"COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    words = set(done.stdout.replace(",", " ").replace("[", " ").replace("]", " ").split())
+    missing = [item for item in HELP[command] if item not in words]
+    assert not missing, f"`rtd-tui {' '.join(command)} --help` does not mention {missing}"
+
+
+def test_help_documents_the_dashboard_defaults(run_rtd: Run) -> None:
+    text = " ".join(run_rtd("--help", env={"COLUMNS": "100"}).stdout.split())
+    for phrase in ["default csv-data", "default 5", "default earliest", "default 200,000"]:
+        assert phrase in text
+
+
+BAD: list[tuple[list[str], dict[str, str], str, str]] = [
+    # argv, environment, stderr prefix, a fragment the message must carry
+    (["-X", "foo"], {}, "rtd-tui", "malformed property 'foo'"),
+    (["-X", "=x"], {}, "rtd-tui", "malformed property"),
+    (["--from", "sideways"], {}, "rtd-tui", "'sideways'"),
+    (["--rate", "-1"], {}, "rtd-tui", "argument --rate"),
+    (["--rate", "0"], {}, "rtd-tui", "argument --rate"),
+    (["--rate", "fast"], {}, "rtd-tui", "not a number"),
+    (["--interval", "0"], {}, "rtd-tui", "argument --interval"),
+    (["--rate", "1", "--interval", "1"], {}, "rtd-tui", "not allowed"),
+    (["--producer", "--no-producer"], {}, "rtd-tui", "not allowed"),
+    (["-F", "/nonexistent/client.properties"], {}, "rtd-tui", "No such file"),
+    (["-F", "/"], {}, "rtd-tui", "cannot read config file /"),
+    (["--window", "5"], {}, "rtd-tui", "argument --window"),
+    (["--refresh", "0"], {}, "rtd-tui", "argument --refresh"),
+    (["--seed", "x"], {}, "rtd-tui", "argument --seed"),
+    (["-t", "a/b"], {}, "rtd-tui", "invalid topic name"),
+    (["--export-dir", "/etc/hostname"], {}, "rtd-tui", "not a folder"),
+    (["--log-file", "/proc/no/such/rtd.log"], {}, "rtd-tui", "cannot write log file"),
+    (["--bogus"], {}, "rtd-tui", "unrecognized arguments"),
+    ([], {"RTD_RATE": "-1"}, "rtd-tui", "RTD_RATE"),
+    ([], {"RTD_RATE": "2", "RTD_INTERVAL": "1"}, "rtd-tui", "both set"),
+    ([], {"RTD_INTERVAL": "0"}, "rtd-tui", "RTD_INTERVAL"),
+    ([], {"RTD_FROM": "sideways"}, "rtd-tui", "RTD_FROM"),
+    ([], {"RTD_WINDOW": "abc"}, "rtd-tui", "RTD_WINDOW"),
+    ([], {"RTD_REFRESH": "0"}, "rtd-tui", "RTD_REFRESH"),
+    ([], {"RTD_SEED": "1.5"}, "rtd-tui", "RTD_SEED"),
+    ([], {"RTD_PRODUCER": "maybe"}, "rtd-tui", "RTD_PRODUCER"),
+    ([], {"RTD_TOPIC": "a b"}, "rtd-tui", "RTD_TOPIC"),
+    ([], {"RTD_KAFKA_PROPERTIES": "foo"}, "rtd-tui", "RTD_KAFKA_PROPERTIES"),
+    ([], {"RTD_CONFIG": "/nonexistent/client.properties"}, "rtd-tui", "No such file"),
+    (["produce"], {}, "rtd-tui produce", "needs -b"),
+    (["produce", "-b", "h:1", "--count", "0"], {}, "rtd-tui produce", "argument --count"),
+    (["produce", "-b", "h:1", "--count", "ten"], {}, "rtd-tui produce", "argument --count"),
+    (["produce", "-b", "h:1", "-X", "foo"], {}, "rtd-tui produce", "malformed property"),
+    (["produce", "-b", "h:1", "--rate", "-2"], {}, "rtd-tui produce", "argument --rate"),
+    (["produce", "-b", "h:1", "--interval", "0"], {}, "rtd-tui produce", "argument --interval"),
+    (["produce", "-b", "h:1", "--flush-timeout", "0"], {}, "rtd-tui produce", "flush-timeout"),
+    (["produce", "-b", "h:1", "-F", "/nonexistent"], {}, "rtd-tui produce", "No such file"),
+    (["produce", "-b", "h:1"], {"RTD_COUNT": "0"}, "rtd-tui produce", "RTD_COUNT"),
+    (["produce", "-b", "h:1"], {"RTD_FLUSH_TIMEOUT": "-1"}, "rtd-tui produce",
+     "RTD_FLUSH_TIMEOUT"),
+    (["produce", "-b", "h:1", "-X", "no.such.property=1"], {}, "rtd-tui produce",
+     'No such configuration property: "no.such.property"'),
+    (["produce", "-b", "h:1", "-X", "error_cb=x"], {}, "rtd-tui produce",
+     "invalid Kafka configuration"),
+    (["broker", "-t", "a b"], {}, "rtd-tui broker", "invalid topic name"),
+    (["broker", "--bootstrap-file", "/nonexistent/dir/bootstrap"], {}, "rtd-tui broker",
+     "cannot write"),
+]
+
+
+@pytest.mark.parametrize(("argv", "env", "prog", "fragment"), BAD)
+def test_bad_input_is_one_line_and_status_2(
+    run_rtd: Run, argv: list[str], env: dict[str, str], prog: str, fragment: str
+) -> None:
+    # A check that lets bad input through would start the dashboard: the timeout catches it.
+    done = run_rtd(*argv, env=env, timeout=20)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"{prog}: error: "), lines[0]
+    assert fragment in lines[0]
+
+
+BAD_KAFKA_PROPERTIES = [
+    (["-X", "no.such.property=1"], "no.such.property"),
+    (["-b", "127.0.0.1:9", "-X", "acks=banana"], "request.required.acks"),  # acks' real name
+    # Only the consumer rejects this pair: the check must build both clients.
+    (["-X", "group.protocol=consumer", "-X", "session.timeout.ms=6000"], "session.timeout.ms"),
+]
+
+
+@pytest.mark.parametrize(("argv", "fragment"), BAD_KAFKA_PROPERTIES)
+def test_dashboard_rejects_bad_kafka_properties_before_the_ui(
+    run_rtd: Run, tmp_path: Path, argv: list[str], fragment: str
+) -> None:
+    done = run_rtd(*argv, "--log-file", str(tmp_path / "rtd.log"), timeout=20)
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("rtd-tui: error: invalid Kafka configuration: ")
+    assert fragment in lines[0]
+    assert done.stdout == ""  # the UI never drew

@@ -1,0 +1,100 @@
+"""The whole data path through the embedded broker: produce, fetch, decode, store."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from confluent_kafka import Producer
+from dashboard_kit import fixture_values
+
+from rtd_tui.config import Settings
+from rtd_tui.pipeline import Pipeline
+from rtd_tui.records import RecordGenerator
+from rtd_tui.store import RecordStore
+
+FIXED = datetime(2026, 11, 2, 9, 30)
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def running(pipeline: Pipeline) -> Iterator[Pipeline]:
+    """Start the pipeline's loops in threads; stop and close it afterwards."""
+    pipeline.start()
+    threads = [
+        threading.Thread(target=pipeline.run_producer, name="producer"),
+        threading.Thread(target=pipeline.run_consumer, name="consumer"),
+    ]
+    for t in threads:
+        t.start()
+    try:
+        yield pipeline
+    finally:
+        pipeline.close()
+        for t in threads:
+            t.join(5)
+        assert not any(t.is_alive() for t in threads)
+
+
+def test_generated_records_arrive_exactly() -> None:
+    """The producer's own records: every one arrives once, totals exact."""
+    n = 700
+    settings = Settings(rate=None, seed=5, producer_on=True)
+    pipeline = Pipeline(settings, RecordStore(), RecordGenerator(seed=5, clock=lambda: FIXED))
+    pipeline.control.set_enabled(False)
+    with running(pipeline):
+        assert pipeline.producer is not None
+        pipeline.producer.count = n
+        pipeline.control.set_enabled(True)
+        wait_for(lambda: pipeline.store.snapshot().count == n, f"{n} records")
+        time.sleep(0.3)
+        snap = pipeline.store.snapshot()
+    expected = RecordGenerator(seed=5, clock=lambda: FIXED)
+    records = [expected.record() for _ in range(n)]
+    assert snap.count == n
+    assert round(snap.total, 2) == round(sum(r["valor"] for r in records), 2)
+    assert snap.mean_age == sum(r["idade"] for r in records) / n
+    assert pipeline.status().produced.delivered == n
+    assert snap.rejected == 0
+
+
+def test_known_records_from_another_client_are_counted_exactly() -> None:
+    """Records sent by a plain client in the original format, mixed with bad messages."""
+    values = fixture_values(1000)
+    bad = [b"not json", b'{"id": 5}', b"[1, 2]", b'{"id": 1234, "nome": "X", "idade": "abc"}']
+    pipeline = Pipeline(Settings(producer_on=False), RecordStore())
+    with running(pipeline):
+        client = Producer({"bootstrap.servers": pipeline.bootstrap})
+        for i, value in enumerate(values):
+            client.produce("csv-data", key=str(json.loads(value)["id"]).encode(), value=value)
+            if i % 250 == 0:
+                client.produce("csv-data", key=b"1000", value=bad[(i // 250) % len(bad)])
+        assert client.flush(10) == 0
+        wait_for(lambda: pipeline.store.snapshot().consumed == len(values) + 4, "all messages")
+        snap = pipeline.store.snapshot()
+    records = [json.loads(v) for v in values]
+    assert snap.count == len(records)
+    assert round(snap.total, 2) == round(sum(r["valor"] for r in records), 2)
+    assert snap.mean_age == sum(r["idade"] for r in records) / len(records)
+    assert snap.rejected == 4
+    by_city = dict(zip(snap.by_city["cidade"], snap.by_city["count"], strict=True))
+    for city in {r["cidade"] for r in records}:
+        assert by_city[city] == sum(1 for r in records if r["cidade"] == city)
+
+
+def test_shutdown_leaves_no_thread_behind() -> None:
+    pipeline = Pipeline(Settings(rate=100.0), RecordStore())
+    with running(pipeline):
+        wait_for(lambda: pipeline.store.snapshot().count > 5, "first records")
+    assert pipeline.broker is not None and not pipeline.broker.running
