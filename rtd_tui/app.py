@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from rtd_tui.actions import ACTIONS
+from rtd_tui.export import ExportError, export_frame
+from rtd_tui.filters import describe
 from rtd_tui.pipeline import Pipeline
 from rtd_tui.screens.dashboard import DashboardScreen
+from rtd_tui.screens.export import ExportScreen
 from rtd_tui.screens.help import HelpScreen
-from rtd_tui.store import RecordStore
+from rtd_tui.store import RecordFilter, RecordStore
+from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.status import StatusLine
 
 
@@ -31,13 +37,7 @@ class RtdApp(App[int]):
     TITLE = "rtd-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
     BINDINGS = [
-        Binding("c", "clear", "Clear"),
-        Binding("p", "toggle_producer", "Producer on/off"),
-        Binding("plus", "faster", "Rate ×2"),
-        Binding("minus", "slower", "Rate ÷2"),
-        Binding("space", "pause", "Pause"),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        *(Binding(a.key, a.action, a.label, show=a.show, tooltip=a.description) for a in ACTIONS),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -59,7 +59,9 @@ class RtdApp(App[int]):
         self.redraws = 0
         self.updated: datetime | None = None
         self._drawn_version: int | None = None
+        self.record_filter = RecordFilter()
         self._quitting = False
+        self.last_export: Path | None = None
 
     async def on_mount(self) -> None:
         await self.push_screen(DashboardScreen())
@@ -107,13 +109,15 @@ class RtdApp(App[int]):
         status = self.pipeline.status()
         changed = self.store.version != self._drawn_version
         if (changed and not self.paused) or force:
-            snap = self.store.snapshot()
+            snap = self.store.snapshot(self.record_filter)
             with self.batch_update():
                 screen.show(snap)
             self._drawn_version = snap.version
             self.updated = self.clock()
             self.redraws += 1
-        screen.query_one(StatusLine).show(status, self.updated, self.paused)
+        screen.query_one(StatusLine).show(
+            status, self.updated, self.paused, describe(self.record_filter)
+        )
 
     @property
     def dashboard(self) -> DashboardScreen | None:
@@ -150,6 +154,63 @@ class RtdApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_filter(self) -> None:
+        if (screen := self.dashboard) is not None:
+            screen.query_one(FilterBar).open()
+
+    def on_filter_bar_applied(self, event: FilterBar.Applied) -> None:
+        self.record_filter = event.record_filter
+        self.redraw(force=True)
+        if (screen := self.dashboard) is not None:
+            screen.query_one("#latest").focus()  # keys act on the dashboard again
+
+    def action_clear_filter(self) -> None:
+        """Esc on the dashboard: drop the filter (the bar says so by closing)."""
+        if (screen := self.dashboard) is not None and self.record_filter.active:
+            screen.query_one(FilterBar).action_clear()
+
+    def on_filter_bar_cleared(self, _event: FilterBar.Cleared) -> None:
+        self.record_filter = RecordFilter()
+        self.redraw(force=True)
+
+    def action_export(self) -> None:
+        """Ask for format and folder, then write the records in view (filtered)."""
+        frame = self.store.frame(self.record_filter)
+        screen = ExportScreen(self.pipeline.settings.export_dir, frame.height,
+                              self.record_filter.active)
+
+        def write(choice: tuple[str, Path] | None) -> None:
+            if choice is None:
+                return
+            fmt, folder = choice
+            try:
+                path = export_frame(frame, folder, fmt, self.clock())
+            except ExportError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.last_export = path
+            self.notify(f"Exported {frame.height:,} records to {path}", timeout=10)
+
+        self.push_screen(screen, write)
+
+    def action_replay(self) -> None:
+        """Empty the view and read the topic again from the beginning."""
+        if self.pipeline.consumer is None:
+            self.notify("Replay needs a running consumer", severity="warning")
+            return
+        self.pipeline.consumer.request_replay()
+        self.notify("Replaying the topic from the beginning", timeout=3)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
+        """The command palette offers every action of the help, plus Textual's own."""
+        yield from super().get_system_commands(screen)
+        for action in ACTIONS:
+            yield SystemCommand(
+                action.label,
+                action.description,
+                lambda name=action.action: self.run_action(name),
+            )
 
     def action_quit(self) -> None:  # type: ignore[override]
         """Stop the loops, flush the producer (bounded), stop the broker, then exit."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from textual.pilot import Pilot
+from textual.widgets import Input
+
 from rtd_tui.app import RtdApp
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
@@ -41,3 +44,9 @@ def still_app(store: RecordStore | None = None, **settings: object) -> RtdApp:
     )
     app.animation_level = "none"
     return app
+
+
+async def steady_cursor(pilot: Pilot[int]) -> None:
+    """``run_before`` for snapshots: input cursors stop blinking, so the screen is steady."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False

@@ -126,3 +126,30 @@ async def test_help_opens_and_closes() -> None:
         assert app.screen.__class__.__name__ == "HelpScreen"
         await pilot.press("escape")
         assert app.screen.__class__.__name__ == "DashboardScreen"
+
+
+async def test_replay_rebuilds_a_cleared_view() -> None:
+    app = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.store.snapshot().count >= 50, "first records")
+        await pilot.press("p")
+        produced = app.pipeline.status().produced
+        await wait_until(
+            lambda: app.store.snapshot().count == produced.delivered, "the consumer to catch up"
+        )
+        before = app.store.snapshot()
+        await pilot.press("c")
+        assert app.store.snapshot().count == 0
+        await pilot.press("r")
+        await wait_until(lambda: app.store.snapshot().count == before.count, "the replay")
+        after = app.store.snapshot()
+        assert after.total == before.total and after.mean_age == before.mean_age
+
+
+async def test_command_palette_lists_every_action() -> None:
+    from rtd_tui.actions import ACTIONS
+
+    app = still_app()
+    async with app.run_test(size=SIZE):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {a.label for a in ACTIONS} <= titles

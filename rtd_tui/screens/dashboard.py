@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from rtd_tui.store import Snapshot
 from rtd_tui.widgets.charts import AgeHistogramChart, CityValueChart, ScatterChart, ShareChart
+from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.metrics import MetricsBar
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import CityStatsTable, LatestTable
@@ -20,6 +22,8 @@ SHORT_HEIGHT = 40
 
 class DashboardScreen(Screen[None]):
     """The first screen: everything at a glance, redrawn from snapshots."""
+
+    BINDINGS = [Binding("escape", "app.clear_filter", "Clear filter", show=False)]
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -34,6 +38,7 @@ class DashboardScreen(Screen[None]):
                 yield LatestTable(id="latest")
             with Vertical(id="cities-box"):
                 yield CityStatsTable(id="cities")
+        yield FilterBar(id="filter-bar")
         yield Footer()
 
     def on_mount(self) -> None:

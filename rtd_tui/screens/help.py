@@ -9,14 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_KEYS: tuple[tuple[str, str], ...] = (
-    ("c", "Clear the cache: records, aggregates and counters (consumption continues)"),
-    ("p", "Turn the producer on or off"),
-    ("+ / -", "Double / halve the producer rate"),
-    ("space", "Freeze the view (ingest continues); press again to resume"),
-    ("?", "This help"),
-    ("q / ctrl+c", "Quit: flush the producer, close the consumer, stop the broker"),
-)
+from rtd_tui.actions import ACTIONS, key_text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -40,8 +33,10 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
-        for key, what in HELP_KEYS:
-            table.add_row(key, what)
+        for action in ACTIONS:
+            table.add_row(key_text(action), action.description)
+        table.add_row("ctrl+p", "Command palette: every action above, and the theme choice")
+        table.add_row("ctrl+c", "Quit, as q")
         with Vertical() as box:
             box.border_title = "rtd-tui — keys"
             yield Static(table)

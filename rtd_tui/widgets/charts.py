@@ -12,7 +12,6 @@ from rtd_tui.widgets.format import compact_money
 from rtd_tui.widgets.plot import PlotWidget
 
 AGE_BIN = 5
-BAR_COLOR = "cyan"
 #: Rows a plotext figure spends on its frame and x tick labels.
 FRAME_ROWS = 3
 
@@ -57,7 +56,7 @@ class CityValueChart(HorizontalBars):
         rows = data.head(self.bars(data, height))
         cities = rows["cidade"].to_list()[::-1]
         totals = rows["total"].to_list()[::-1]
-        fig.bar(cities, totals, orientation="h", width=0.4, color=BAR_COLOR)
+        fig.bar(cities, totals, orientation="h", width=0.4, color=self.theme_color("primary"))
         fig.xlim(0, max(totals) * 1.02)
         ticks = nice_ticks(max(totals))
         fig.xticks(ticks, [compact_money(t) for t in ticks])
@@ -76,7 +75,8 @@ class ShareChart(HorizontalBars):
             other = 100.0 - sum(shares)
             labels.append(f"{rest} others {other:4.1f}%")
             shares.append(other)
-        fig.bar(labels[::-1], shares[::-1], orientation="h", width=0.4, color="orange")
+        color = self.theme_color("warning")
+        fig.bar(labels[::-1], shares[::-1], orientation="h", width=0.4, color=color)
         fig.xlim(0, max(shares) * 1.02)
         ticks = nice_ticks(max(shares))
         fig.xticks(ticks, [f"{t:g}%" for t in ticks])
@@ -90,7 +90,7 @@ class AgeHistogramChart(PlotWidget):
 
     def draw(self, fig: Any, data: tuple[int, ...], width: int, height: int) -> None:
         labels, counts = age_bins(data)
-        fig.bar(labels, counts, width=0.8, color="green")
+        fig.bar(labels, counts, width=0.8, color=self.theme_color("success"))
         ticks = nice_ticks(max(counts), count=max(2, min(4, height // 3)))
         fig.yticks(ticks, [f"{t:,.0f}" for t in ticks])
 
@@ -105,7 +105,7 @@ class ScatterChart(PlotWidget):
         self, fig: Any, data: tuple[list[int], list[float]], width: int, height: int
     ) -> None:
         ages, values = data
-        fig.scatter(ages, values, marker="braille", color="magenta")
+        fig.scatter(ages, values, marker="braille", color=self.theme_color("accent"))
         fig.xlim(AGE_RANGE[0], AGE_RANGE[1])
         fig.ylim(0, VALUE_RANGE[1])
         ticks = nice_ticks(VALUE_RANGE[1], count=max(2, min(4, height // 3)))

@@ -11,6 +11,7 @@ from typing import Any
 import plotext._utility as plotext_utility
 from plotext._figure import _figure_class
 from rich.text import Text
+from textual.color import Color
 from textual.widget import Widget
 
 
@@ -35,7 +36,7 @@ class PlotWidget(Widget):
         self.chart_title = title
         self.border_title = title
         self._data: Any = None
-        self._cache_key: tuple[int, int, int] | None = None
+        self._cache_key: tuple[int, int, int, str] | None = None
         self._cache: Text = Text()
         self._version = 0
 
@@ -47,7 +48,7 @@ class PlotWidget(Widget):
 
     def render(self) -> Text:
         width, height = self.content_size
-        key = (self._version, width, height)
+        key = (self._version, width, height, self.app.theme)
         if key != self._cache_key:
             self._cache = self._build(width, height)
             self._cache_key = key
@@ -64,6 +65,12 @@ class PlotWidget(Widget):
         fig.theme("clear")
         self.draw(fig, self._data, width, height)
         return Text.from_ansi(fig.build(), no_wrap=True)
+
+    def theme_color(self, name: str) -> tuple[int, int, int]:
+        """An RGB colour of the app's theme, so the charts follow a theme change."""
+        theme = self.app.current_theme
+        color = Color.parse(getattr(theme, name, None) or theme.primary)
+        return (color.r, color.g, color.b)
 
     def figure_height(self, data: Any, height: int) -> int:
         """Rows the figure takes (horizontal bar charts need exactly one row per bar)."""
