@@ -1,0 +1,115 @@
+"""The dashboard in a real terminal (a pty): q, Ctrl-C and SIGTERM all end it cleanly.
+
+Each run starts `rtd-tui` exactly as a user does (embedded broker, producer, consumer),
+waits until records are on screen, asks it to stop, and checks the exit status, the time
+it took, that the terminal was restored, that no child process is left, and that no
+secret ever reached the screen or the log.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import RTD
+
+SECRET = "s3cr3t-Pa55word"
+
+
+class Terminal:
+    """`rtd-tui` on a pseudo-terminal, with everything it draws kept as bytes."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        master, slave = pty.openpty()
+        os.set_blocking(master, False)
+        env = {**env, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "50"}
+        self.proc = subprocess.Popen(
+            [*RTD, *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.master = master
+        self.screen = b""
+
+    def read(self, timeout: float) -> None:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if ready:
+            try:
+                while chunk := os.read(self.master, 65536):
+                    self.screen += chunk
+            except (BlockingIOError, OSError):
+                pass
+
+    def wait_for(self, text: bytes, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.screen:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise AssertionError(f"{text!r} not on screen; tail: {self.screen[-500:]!r}")
+            self.read(0.2)
+
+    def wait_exit(self, timeout: float) -> tuple[int, float]:
+        started = time.monotonic()
+        while self.proc.poll() is None:
+            if time.monotonic() - started > timeout:
+                self.proc.kill()
+                raise AssertionError(f"still running after {timeout}s")
+            self.read(0.05)
+        self.read(0.1)
+        return self.proc.returncode, time.monotonic() - started
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry.name))
+    return kids
+
+
+@pytest.mark.parametrize("how", ["q", "ctrl+c", "SIGTERM"])
+def test_quit_is_clean_fast_and_leaves_nothing(
+    how: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "rtd.log"
+    term = Terminal(
+        ["--log-file", str(log), "--rate", "20", "-X", f"sasl.password={SECRET}",
+         "-X", "client.id=rtd-test"],
+        cli_env,
+    )
+    try:
+        term.wait_for(b"connected", timeout=30)
+        term.wait_for(b"R$", timeout=30)
+        time.sleep(1.0)  # let a few redraws happen with data on screen
+        assert children_of(term.proc.pid) == []
+        if how == "q":
+            os.write(term.master, b"q")
+        elif how == "ctrl+c":
+            os.write(term.master, b"\x03")
+        else:
+            term.proc.send_signal(signal.SIGTERM)
+        code, _took = term.wait_exit(timeout=10)  # the time is measured by benchmarks/
+    finally:
+        term.close()
+    assert code == 0
+    assert b"Traceback" not in term.screen
+    assert b"\x1b[?1049l" in term.screen  # the alternate screen was left: terminal restored
+    assert SECRET.encode() not in term.screen
+    assert SECRET not in log.read_text(encoding="utf-8")
