@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -104,7 +105,11 @@ class RtdApp(App[int]):
     def redraw(self, force: bool = False) -> None:
         """Timer tick: status every time; data views only when the store changed."""
         screen = self.dashboard
-        if screen is None:
+        if screen is None or self._quitting:
+            return
+        try:
+            status_line = screen.query_one(StatusLine)
+        except NoMatches:  # the screen is being built or torn down
             return
         status = self.pipeline.status()
         changed = self.store.version != self._drawn_version
@@ -115,9 +120,7 @@ class RtdApp(App[int]):
             self._drawn_version = snap.version
             self.updated = self.clock()
             self.redraws += 1
-        screen.query_one(StatusLine).show(
-            status, self.updated, self.paused, describe(self.record_filter)
-        )
+        status_line.show(status, self.updated, self.paused, describe(self.record_filter))
 
     @property
     def dashboard(self) -> DashboardScreen | None:

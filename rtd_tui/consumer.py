@@ -21,10 +21,12 @@ from confluent_kafka import (
     Consumer,
     KafkaError,
     KafkaException,
+    Message,
     TopicPartition,
 )
 
-from rtd_tui.decode import RawMessage, decode_batch
+from rtd_tui.decode import decode_batch
+from rtd_tui.ingest import IngestStage
 from rtd_tui.store import RecordStore
 
 log = logging.getLogger(__name__)
@@ -85,8 +87,8 @@ class ConsumeLoop:
         store: RecordStore,
         start_from: str | int = "earliest",
         batch_size: int = 10_000,
-        poll_timeout: float = 0.2,
-        on_tail: Callable[[list[RawMessage]], None] | None = None,
+        poll_timeout: float = 0.05,
+        on_tail: Callable[[list[Message]], None] | None = None,
     ) -> None:
         self._config = {**CONSUMER_DEFAULTS, **config, "error_cb": self._on_error}
         self.topic = topic
@@ -102,6 +104,7 @@ class ConsumeLoop:
         self._watermarks_at = time.monotonic()
         self._first_assignment = True
         self._replay = threading.Event()
+        self._stage: IngestStage | None = None
 
     def _set_status(self, state: str, detail: str = "") -> None:
         if (state, detail) != (self.status.state, self.status.detail):
@@ -120,6 +123,7 @@ class ConsumeLoop:
     def run(self, stop: threading.Event) -> None:
         """The loop itself; returns when ``stop`` is set. Closes the consumer on the way out."""
         consumer = Consumer(self._config)
+        self._stage = IngestStage(self.store)  # decode + store run beside the fetching
         try:
             next_metadata = 0.0
             while not stop.is_set():
@@ -137,35 +141,32 @@ class ConsumeLoop:
                 if messages:
                     self._ingest(messages)
         finally:
+            stage, self._stage = self._stage, None
+            stage.close()
             consumer.close()
 
     def _ingest(self, messages: list) -> None:  # type: ignore[type-arg]
-        values: list[bytes | None] = []
-        partitions: list[int] = []
-        offsets: list[int] = []
-        keys: list[bytes | None] = []
-        for m in messages:
-            err = m.error()
-            if err is not None:
-                if err.code() != KafkaError._PARTITION_EOF:
+        """Columns out of the messages (few calls each), then off to the ingest stage."""
+        good = [m for m in messages if m.error() is None]
+        if len(good) != len(messages):
+            for m in messages:
+                err = m.error()
+                if err is not None and err.code() != KafkaError._PARTITION_EOF:
                     self._on_error(err)
-                continue
-            values.append(m.value())
-            partitions.append(m.partition())
-            offsets.append(m.offset())
-            keys.append(m.key())
-        if not values:
+        if not good:
             return
+        values: list[bytes | None] = [m.value() for m in good]
+        partitions = [m.partition() for m in good]
+        offsets = [m.offset() for m in good]
+        keys = [m.key() for m in good] if None in values else None  # tombstones need keys
         if self.status.state != "connected":
             self._set_status("connected")
-        self.store.ingest(decode_batch(values, partitions, offsets, keys))
+        if self._stage is not None:
+            self._stage.put((values, partitions, offsets, keys))
+        else:
+            self.store.ingest(decode_batch(values, partitions, offsets, keys))
         if self.on_tail is not None:
-            k = max(0, len(values) - TAIL_KEEP)
-            self.on_tail([
-                RawMessage(partitions[i], offsets[i], keys[i], values[i],
-                           messages[i].timestamp()[1])
-                for i in range(k, len(values))
-            ])
+            self.on_tail(good[-TAIL_KEEP:])  # the tail copies what it keeps
 
     def _refresh(self, consumer: Consumer) -> None:
         """Health check, new partitions, watermarks and lag for the stream view."""
@@ -225,6 +226,8 @@ class ConsumeLoop:
         self._watermarks_at = now
 
     def _rewind(self, consumer: Consumer) -> None:
+        if self._stage is not None:
+            self._stage.drain()  # batches read before the rewind must not land after it
         self.store.rewind()
         self._start_offsets = dict.fromkeys(self._assigned, OFFSET_BEGINNING)
         consumer.assign([

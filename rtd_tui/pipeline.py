@@ -18,8 +18,10 @@ from rtd_tui.broker import EmbeddedBroker
 from rtd_tui.config import Settings
 from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
+from rtd_tui.publish import Publisher
 from rtd_tui.records import RecordGenerator
 from rtd_tui.store import RecordStore
+from rtd_tui.tail import TailBuffer, ThroughputHistory
 
 FLUSH_TIMEOUT_S = 1.5
 LOOP_EXIT_TIMEOUT_S = 2.0
@@ -56,7 +58,10 @@ class Pipeline:
         self.broker: EmbeddedBroker | None = None
         self.bootstrap = settings.bootstrap_servers or ""
         self.producer: ProduceLoop | None = None
+        self.publisher: Publisher | None = None  # one-off sends (form), same client
         self.consumer: ConsumeLoop | None = None
+        self.tail = TailBuffer()  # fed by the consumer thread, read by the tail views
+        self.throughput = ThroughputHistory()  # sampled by UI timers: sample_throughput()
 
     def start(self) -> None:
         """Start the embedded broker (if any) and create the clients; loops run separately."""
@@ -69,9 +74,10 @@ class Pipeline:
             Producer(settings.client_config(self.bootstrap, **PRODUCER_DEFAULTS)),
             settings.topic, generator, self.control,
         )
+        self.publisher = Publisher(self.producer.producer, settings.topic)
         self.consumer = ConsumeLoop(
             settings.client_config(self.bootstrap), settings.topic, self.store,
-            start_from=settings.start_from,
+            start_from=settings.start_from, on_tail=self.tail.add,
         )
 
     @property
@@ -92,6 +98,11 @@ class Pipeline:
             produced=self.producer.stats if self.producer else ProducerStats(),
             partitions=consumer.partitions if consumer else (),
         )
+
+    def sample_throughput(self) -> None:
+        """Add a point to the throughput history (at most one a second; any timer may call)."""
+        lag = sum(p.lag for p in self.consumer.partitions) if self.consumer else 0
+        self.throughput.record(self.store.consumed, lag)
 
     def run_producer(self) -> None:
         """Body of the producer thread."""

@@ -108,17 +108,6 @@ class ProduceLoop:
             self.stats.failed += 1
             self.stats.last_error = err.str()
 
-    def _send(self, record: Encoded) -> bool:
-        """Queue one record; False when librdkafka's queue is full (caller backs off)."""
-        try:
-            self.producer.produce(
-                self.topic, value=record.value, key=record.key, on_delivery=self._on_delivery
-            )
-        except BufferError:
-            return False
-        self.stats.sent += 1
-        return True
-
     def _quota_left(self) -> int | None:
         if self.count is None:
             return None
@@ -146,6 +135,9 @@ class ProduceLoop:
                 due = 10_000
             else:
                 due = int((self._clock() - epoch) * rate) + 1 - (self.stats.sent - sent_at_epoch)
+                if due > max(rate, 1.0):  # stalled (full queue, broker down): no burst after
+                    epoch, sent_at_epoch = self._clock(), self.stats.sent
+                    due = 1
             if left is not None:
                 due = min(due, left)
             if due <= 0:
@@ -153,14 +145,30 @@ class ProduceLoop:
                 wait = (self.stats.sent - sent_at_epoch) / rate - (self._clock() - epoch)
                 self.producer.poll(min(max(wait, 0.0), 0.1))
                 continue
-            for _ in range(min(due, 10_000)):
-                record = pending or self.generator.encoded()
-                if not self._send(record):
-                    pending = record
-                    self.producer.poll(0.05)
-                    break
-                pending = None
+            pending = self._send_many(min(due, 10_000), pending)
             self.producer.poll(0)
+
+    def _send_many(self, n: int, pending: Encoded | None) -> Encoded | None:
+        """Queue up to ``n`` records (the hot loop: names bound once, no call per record
+        beyond generate and produce); returns the record left over when the queue is full."""
+        produce, encoded = self.producer.produce, self.generator.encoded
+        topic, on_delivery = self.topic, self._on_delivery
+        sent = 0
+        try:
+            for _ in range(n):
+                record = pending or encoded()
+                try:
+                    produce(topic, value=record.value, key=record.key, on_delivery=on_delivery)
+                except BufferError:
+                    self.stats.sent += sent  # before poll() serves delivery reports
+                    sent = 0
+                    self.producer.poll(0.05)
+                    return record
+                pending = None
+                sent += 1
+        finally:
+            self.stats.sent += sent
+        return None
 
     def flush(self, timeout: float) -> int:
         """Wait up to ``timeout`` seconds for outstanding deliveries; returns what is left."""

@@ -24,6 +24,10 @@ N_IDS = ID_RANGE[1] - ID_RANGE[0] + 1
 N_CITIES = len(CITIES)
 N_AGES = AGE_RANGE[1] - AGE_RANGE[0] + 1
 RATE_SPAN_S = 5.0
+#: Rows counted in the totals before they are folded into the per-id arrays in one go.
+FOLD_ROWS = 200_000
+#: Chunks held before runs of small ones are merged.
+MAX_CHUNKS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,8 @@ class RecordStore:
         self._city_cents = [0] * N_CITIES
         self._city_age = [0] * N_CITIES
         self._age_n = [0] * N_AGES
+        self._pending: list[pl.DataFrame] = []  # keyed rows not yet in the per-id arrays
+        self._pending_rows = 0
         self._rejected: Counter[str] = Counter()
         self._last_rejections: deque[Rejection] = deque(maxlen=50)
 
@@ -124,16 +130,11 @@ class RecordStore:
         Returns the number of messages that were new.
         """
         with self._lock:
-            rows = batch.rows.unique(["partition", "offset"], keep="first", maintain_order=True)
+            rows, top = self._fresh_rows(batch.rows)
             fresh = self._fresh_once()
-            if self._next_offset and rows.height:
-                floor = pl.col("partition").replace_strict(
-                    self._next_offset, default=-1, return_dtype=pl.Int64
-                )
-                rows = rows.filter(pl.col("offset") >= floor)
             rejections = [r for r in batch.rejections if fresh(r.partition, r.offset)]
             tombstones = [t for t in batch.tombstones if fresh(t[0], t[1])]
-            for p, o in self._offsets_seen(rows, rejections, tombstones).items():
+            for p, o in self._offsets_seen(top, rejections, tombstones).items():
                 self._next_offset[p] = max(self._next_offset.get(p, 0), o + 1)
             new = rows.height + len(rejections) + len(tombstones)  # before tombstones drop rows
             for partition, offset, ident in tombstones:
@@ -165,26 +166,94 @@ class RecordStore:
 
         return fresh
 
+    def _fresh_rows(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, dict[int, int]]:
+        """The rows not seen before (first of duplicates), and the top offset per partition.
+
+        The usual batch (distinct offsets, all past what was seen) is recognised with one
+        small group-by; only other batches pay for ``unique`` and a filter.
+        """
+        if not rows.height:
+            return rows, {}
+        offset = pl.col("offset")
+        stats = rows.group_by("partition").agg(
+            offset.min().alias("low"), offset.max().alias("high"), pl.len().alias("n"),
+            offset.n_unique().alias("distinct"),
+        )
+        seen = self._next_offset
+        if all(d == n and low >= seen.get(p, -1) for p, low, _, n, d in stats.iter_rows()):
+            return rows, dict(zip(stats["partition"].to_list(), stats["high"].to_list(),
+                                  strict=True))
+        rows = rows.unique(["partition", "offset"], keep="first", maintain_order=True)
+        if seen:
+            floor = pl.col("partition").replace_strict(seen, default=-1, return_dtype=pl.Int64)
+            rows = rows.filter(offset >= floor)
+        maxima = rows.group_by("partition").agg(offset.max())
+        return rows, dict(zip(maxima["partition"].to_list(), maxima["offset"].to_list(),
+                              strict=True))
+
     @staticmethod
     def _offsets_seen(
-        rows: pl.DataFrame, rejections: list[Rejection], tombstones: list[tuple[int, int, int]]
+        rows_top: dict[int, int], rejections: list[Rejection],
+        tombstones: list[tuple[int, int, int]],
     ) -> dict[int, int]:
-        top: dict[int, int] = {}
-        if rows.height:
-            maxima = rows.group_by("partition").agg(pl.col("offset").max())
-            top.update(zip(maxima["partition"].to_list(), maxima["offset"].to_list(), strict=True))
+        top = dict(rows_top)
         for p, o in [(r.partition, r.offset) for r in rejections] + [t[:2] for t in tombstones]:
             top[p] = max(top.get(p, -1), o)
         return top
 
     def _add(self, rows: pl.DataFrame) -> None:
+        """Count ``rows`` in the totals now; fold them into the per-id arrays later, in bulk."""
         c = pl.col
         keyed = rows.select(
-            ident=c("id") - ID_RANGE[0],
-            city=c("cidade").to_physical().cast(pl.Int64),
-            age=c("idade") - AGE_RANGE[0],
+            ident=(c("id") - ID_RANGE[0]).cast(pl.Int32),
+            city=c("cidade").to_physical().cast(pl.Int32),
+            age=(c("idade") - AGE_RANGE[0]).cast(pl.Int32),
             cents=(c("valor") * 100).round().cast(pl.Int64),
         )
+        cells = keyed.group_by("city", "age").agg(n=pl.len(), cents=c("cents").sum())
+        for city, age, n, cents in cells.iter_rows():
+            self._city_n[city] += n
+            self._city_cents[city] += cents
+            self._city_age[city] += (age + AGE_RANGE[0]) * n
+            self._age_n[age] += n
+        self._pending.append(keyed)
+        self._pending_rows += keyed.height
+        if self._pending_rows >= FOLD_ROWS:
+            self._fold()
+        self._chunks.append(rows)
+        self._rows_held += rows.height
+        self._trim()
+
+    def _trim(self) -> None:
+        """Drop chunks that left the window, merge runs of small ones; never a full copy.
+
+        Merged chunks stay under a sixteenth of the window, so at most that much beyond
+        the window is held (a whole-window compaction would briefly hold it twice).
+        """
+        while self._chunks and self._rows_held - self._chunks[0].height >= self.window:
+            self._rows_held -= self._chunks.pop(0).height
+        if len(self._chunks) <= MAX_CHUNKS:
+            return
+        big = max(1, self.window // 16)
+        merged: list[pl.DataFrame] = []
+        run: list[pl.DataFrame] = []
+        run_rows = 0
+        for chunk in self._chunks:
+            if run and run_rows + chunk.height > big:
+                merged.append(pl.concat(run) if len(run) > 1 else run[0])
+                run, run_rows = [], 0
+            run.append(chunk)
+            run_rows += chunk.height
+        merged.append(pl.concat(run) if len(run) > 1 else run[0])
+        self._chunks = merged
+
+    def _fold(self) -> None:
+        """Add the pending rows to the dense per-id arrays (needed only by tombstones)."""
+        if not self._pending:
+            return
+        keyed = pl.concat(self._pending).with_columns(pl.all().cast(pl.Int64))
+        self._pending, self._pending_rows = [], 0
+        c = pl.col
         by_city = keyed.group_by(idx=c("ident") * N_CITIES + c("city")).agg(
             n=pl.len().cast(pl.Int64), cents=c("cents").sum(), age=(c("age") + AGE_RANGE[0]).sum()
         )
@@ -193,19 +262,6 @@ class RecordStore:
         _scatter_add(self._id_city_age, by_city["idx"], by_city["age"])
         by_age = keyed.group_by(idx=c("ident") * N_AGES + c("age")).agg(n=pl.len().cast(pl.Int64))
         _scatter_add(self._id_age_n, by_age["idx"], by_age["n"])
-        city_totals = keyed.group_by("city").agg(
-            n=pl.len(), cents=c("cents").sum(), age=(c("age") + AGE_RANGE[0]).sum()
-        )
-        for city, n, cents, age in city_totals.iter_rows():
-            self._city_n[city] += n
-            self._city_cents[city] += cents
-            self._city_age[city] += age
-        for age, n in keyed.group_by("age").agg(n=pl.len()).iter_rows():
-            self._age_n[age] += n
-        self._chunks.append(rows)
-        self._rows_held += rows.height
-        if self._rows_held > self.window * 1.25 or len(self._chunks) > 256:
-            self._compact()
 
     def _compact(self) -> None:
         frame = pl.concat(self._chunks) if self._chunks else empty_rows()
@@ -217,6 +273,7 @@ class RecordStore:
         """Remove every record of ``ident`` from the aggregates and the window."""
         if not ID_RANGE[0] <= ident <= ID_RANGE[1]:
             return
+        self._fold()
         base = ident - ID_RANGE[0]
         sl = slice(base * N_CITIES, (base + 1) * N_CITIES)
         for series, totals in (
@@ -256,6 +313,11 @@ class RecordStore:
     def version(self) -> int:
         """Changes whenever the content changes: the UI redraws only then."""
         return self._version
+
+    @property
+    def consumed(self) -> int:
+        """Messages taken off the topic since the last clear (rows, tombstones, rejections)."""
+        return self._consumed
 
     def frame(self, record_filter: RecordFilter | None = None) -> pl.DataFrame:
         """The rows held in the window (oldest first), optionally filtered."""
@@ -318,7 +380,8 @@ class RecordStore:
             share=pl.col("total") * 100 / (cents / 100 if cents else 1),
         ).sort(["total", "cidade"], descending=[True, False])
         step = max(1, window.height // self._scatter_points)
-        sample = window.gather_every(step, offset=(window.height - 1) % step)
+        rows = pl.int_range((window.height - 1) % step, window.height, step, eager=True)
+        sample = window.select(pl.col("idade", "valor").gather(rows))  # fast on many chunks
         return Snapshot(
             version=version,
             count=count,

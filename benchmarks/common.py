@@ -1,0 +1,151 @@
+"""Shared pieces: result rows, sizes, machine description, brokers and topic filling."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Producer
+
+from rtd_tui.records import RecordGenerator
+
+LOGGER = logging.getLogger("benchmarks.kafka")
+TESTS_DIR = Path(__file__).resolve().parent.parent / "tests"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One row of the table: what was measured, the value, the target and the verdict."""
+
+    section: str
+    name: str
+    value: str
+    target: str = ""
+    ok: bool | None = None  # None: informational, no target
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.ok is None else ("PASS" if self.ok else "MISS")
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """How big each benchmark runs; ``quick`` is a smoke run of well under a minute."""
+
+    embedded_backlog: int
+    kafka_backlog: int
+    redraw_records: tuple[int, ...]
+    redraw_repeats: int
+    memory_held: int
+    memory_stream: int
+    memory_window: int
+    producer_records: int
+    sync_producer_seconds: float
+    latency_seconds: float
+
+    @classmethod
+    def full(cls) -> Sizes:
+        return cls(100_000, 2_000_000, (1_000, 100_000, 1_000_000), 9,
+                   1_000_000, 5_000_000, 200_000, 1_000_000, 3.0, 20.0)
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(50_000, 200_000, (1_000, 100_000), 3,
+                   200_000, 400_000, 50_000, 100_000, 1.0, 5.0)
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process, in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except OSError:
+        ram = "?"
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("polars", "confluent-kafka", "textual", "plotext")
+    )
+    import confluent_kafka
+
+    return {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cpus": f"{os.cpu_count()} (nproc), {cpu}",
+        "ram": ram,
+        "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
+        "libraries": f"{versions}, librdkafka {confluent_kafka.libversion()[0]}",
+        "os": platform.platform(),
+        "load average (1/5/15 min, at the end)": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
+
+
+def java_version() -> str:
+    """``java -version`` in one line, or why there is none."""
+    try:
+        out = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unavailable ({exc})"
+    return (out.stderr or out.stdout).splitlines()[0] if (out.stderr or out.stdout) else "?"
+
+
+@contextmanager
+def apache_kafka() -> Iterator[Any]:
+    """A single-node Apache Kafka 4.1 from the test suite's ``KafkaServer`` (Maven jars)."""
+    if str(TESTS_DIR) not in sys.path:
+        sys.path.insert(0, str(TESTS_DIR))
+    from kafka_server import KafkaServer
+
+    with KafkaServer() as server:
+        yield server
+
+
+def fill_topic(bootstrap: str, topic: str, count: int, seed: int = 7) -> float:
+    """Write ``count`` generated records to ``topic``; returns the seconds it took."""
+    producer = Producer({
+        "bootstrap.servers": bootstrap, "linger.ms": 20, "batch.size": 1_000_000,
+        "queue.buffering.max.messages": 500_000, "logger": LOGGER,
+    })
+    generator = RecordGenerator(seed=seed)
+    started = time.perf_counter()
+    for i in range(count):
+        record = generator.encoded()
+        while True:
+            try:
+                producer.produce(topic, record.value, record.key)
+                break
+            except BufferError:
+                producer.poll(0.01)
+        if not i % 5000:
+            producer.poll(0)
+    left = producer.flush(60)
+    if left:
+        raise RuntimeError(f"{left} records not delivered while filling {topic}")
+    return time.perf_counter() - started

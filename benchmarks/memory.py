@@ -1,0 +1,103 @@
+"""Memory: peak RSS with records held, and RSS over a long stream through a bounded window.
+
+Each measurement runs in its own subprocess (``python -m benchmarks.memory ...``)
+so one cannot inflate the other. The process imports the whole dashboard (Textual
+included), ingests decoded batches as the consumer does, and takes a snapshot the
+way each redraw does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+from benchmarks.common import Figure, peak_rss_mb, rss_mb
+
+TARGET_MB = 250.0
+TARGET_FLAT = 0.10
+BATCH = 10_000
+SNAPSHOT_EVERY = 50
+
+
+def _held(count: int) -> dict[str, float]:
+    import rtd_tui.app  # noqa: F401  (the dashboard's imports count)
+    from benchmarks.redraw import RowSource
+    from rtd_tui.store import RecordStore
+
+    source = RowSource()
+    baseline = rss_mb()
+    store = RecordStore(window=count)
+    for i in range(count // BATCH):
+        store.ingest(source.batch(BATCH))
+        if not i % SNAPSHOT_EVERY:
+            store.snapshot()
+    snap = store.snapshot()
+    assert snap.window_rows == count, snap.window_rows
+    return {"baseline": baseline, "rss": rss_mb(), "peak": peak_rss_mb()}
+
+
+def _stream(count: int, window: int) -> dict[str, float]:
+    import rtd_tui.app  # noqa: F401
+    from benchmarks.redraw import RowSource
+    from rtd_tui.store import RecordStore
+
+    source = RowSource()
+    store = RecordStore(window=window)
+    marks = {max(2 * window, count // 10): "start", count // 2: "middle", count: "end"}
+    out: dict[str, float] = {"baseline": rss_mb()}
+    done = 0
+    while done < count:
+        store.ingest(source.batch(BATCH))
+        done += BATCH
+        if not (done // BATCH) % SNAPSHOT_EVERY:
+            store.snapshot()
+        if done in marks:
+            store.snapshot()
+            out[marks[done]] = rss_mb()
+    out["peak"] = peak_rss_mb()
+    assert store.snapshot().count == count
+    return out
+
+
+def _run(*args: str) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory", *args],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"memory run {args} failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def measure(held: int, stream: int, window: int) -> list[Figure]:
+    """Peak RSS with ``held`` records, and start/middle/end RSS over ``stream`` messages."""
+    a = _run("held", str(held))
+    b = _run("stream", str(stream), str(window))
+    section = "memory (RSS, own process each)"
+    points = [b["start"], b["middle"], b["end"]]
+    spread = max(points) / min(points) - 1
+    return [
+        Figure(section, "process with the dashboard imported, empty", f"{a['baseline']:.0f} MB"),
+        Figure(section, f"peak with {held:,} records held", f"{a['peak']:.0f} MB",
+               f"≤ {TARGET_MB:.0f} MB", a["peak"] <= TARGET_MB),
+        Figure(section, f"{stream:,}-msg stream, window {window:,}: start/middle/end",
+               " / ".join(f"{p:.0f}" for p in points) + " MB"),
+        Figure(section, "stream RSS spread (max/min − 1)", f"{spread * 100:.1f} %",
+               f"≤ {TARGET_FLAT * 100:.0f} %", spread <= TARGET_FLAT),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.memory")
+    parser.add_argument("mode", choices=["held", "stream"])
+    parser.add_argument("count", type=int)
+    parser.add_argument("window", type=int, nargs="?", default=200_000)
+    args = parser.parse_args()
+    out = _held(args.count) if args.mode == "held" else _stream(args.count, args.window)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

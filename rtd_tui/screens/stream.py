@@ -1,0 +1,124 @@
+"""The stream view: partitions with watermarks, position, lag and rate; brokers; throughput."""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from rtd_tui.consumer import PartitionInfo
+from rtd_tui.pipeline import Pipeline, PipelineStatus
+from rtd_tui.widgets.format import count, rate, safe
+from rtd_tui.widgets.throughput import ThroughputChart
+
+PARTITION_COLUMNS = ("partition", "low", "high", "position", "lag", "msgs/s")
+SEPARATOR = ("  │  ", "dim")
+
+
+class PipelineHost(Protocol):
+    """What the screens need from the app: its pipeline."""
+
+    pipeline: Pipeline
+
+
+class PipelineScreen(Screen[None]):
+    """A screen fed from ``app.pipeline`` on its own UI-thread timer; Esc goes back."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return cast(PipelineHost, self.app).pipeline
+
+    def on_mount(self) -> None:
+        self.tick()
+        self.set_interval(self.pipeline.settings.refresh, self.tick)
+
+    def tick(self) -> None:
+        """Redraw from the pipeline; called on mount and on every timer tick."""
+        raise NotImplementedError
+
+
+def stream_summary(status: PipelineStatus) -> Text:
+    """Topic, brokers, link state, totals: the line above the partition table."""
+    parts = status.partitions
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append("topic ", style="dim")
+    line.append(safe(status.topic), style="bold")
+    line.append(*SEPARATOR)
+    line.append("brokers ", style="dim")
+    line.append(safe(status.broker))
+    line.append(*SEPARATOR)
+    line.append(f"● {status.link.state}", style="bold green" if status.link.state == "connected"
+                else "bold yellow")
+    line.append(*SEPARATOR)
+    line.append(f"{len(parts)} partitions", style="dim")
+    line.append(*SEPARATOR)
+    line.append("total lag ", style="dim")
+    line.append(count(sum(p.lag for p in parts)), style="bold")
+    line.append(*SEPARATOR)
+    line.append("consumed ", style="dim")
+    line.append(rate(sum(p.rate for p in parts)), style="bold")
+    return line
+
+
+def partition_row(info: PartitionInfo) -> tuple[Text, ...]:
+    """One table row; the lag is highlighted when the consumer is behind."""
+    cells = (info.partition, info.low, info.high, info.position)
+    return (
+        *(Text(count(v), justify="right") for v in cells),
+        Text(count(info.lag), justify="right", style="bold yellow" if info.lag else ""),
+        Text(rate(info.rate), justify="right"),
+    )
+
+
+class StreamScreen(PipelineScreen):
+    """Where the data comes from and whether the consumer keeps up."""
+
+    DEFAULT_CSS = """
+    StreamScreen #stream-summary { height: 1; background: $panel; padding: 0 1; }
+    StreamScreen #partitions-box { height: auto; max-height: 50%; border: round $primary-darken-1; }
+    StreamScreen #partitions { height: auto; max-height: 100%; }
+    StreamScreen ThroughputChart { height: 1fr; border: round $primary-darken-1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: PipelineStatus | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="stream-summary")
+        with Vertical(id="partitions-box"):
+            yield DataTable[Text](id="partitions", cursor_type="row", zebra_stripes=True)
+        yield ThroughputChart(id="stream-throughput")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#partitions-box").border_title = "Partitions"
+        table = self.query_one("#partitions", DataTable)
+        for name in PARTITION_COLUMNS:
+            table.add_column(name, key=name)
+        super().on_mount()
+
+    def tick(self) -> None:
+        pipeline = self.pipeline
+        pipeline.sample_throughput()
+        status = pipeline.status()
+        with self.app.batch_update():
+            self.query_one(ThroughputChart).show(pipeline.throughput)
+            if status == self._shown:
+                return
+            self._shown = status
+            self.query_one("#stream-summary", Static).update(stream_summary(status))
+            table: DataTable[Text] = self.query_one("#partitions", DataTable)
+            row = table.cursor_row
+            table.clear()
+            for info in status.partitions:
+                table.add_row(*partition_row(info), key=str(info.partition))
+            if status.partitions:
+                table.move_cursor(row=min(row, len(status.partitions) - 1))

@@ -1,0 +1,220 @@
+"""The live tail: the newest raw messages, a throughput history, and safe byte rendering.
+
+The consumer thread hands each batch's last messages to ``TailBuffer.add``, which only
+copies a few fields out of them. Whether a message is valid, rejected or a tombstone
+is decided later, when a reader asks, by the same ``decode_batch`` the store uses, on
+just the entries not classified yet: the consume path pays nothing for the verdicts.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Literal
+
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Message
+
+from rtd_tui.decode import decode_batch
+
+TAIL_CAPACITY = 2_000
+HISTORY_SPAN_S = 600.0
+SAMPLE_EVERY_S = 1.0
+
+Status = Literal["valid", "rejected", "tombstone"]
+Headers = tuple[tuple[str, bytes | None], ...]
+
+#: C0 controls (ESC included), DEL, C1 controls (CSI U+009B included), and the
+#: bidirectional overrides that can make text read differently from what it is.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_str(text: str) -> str:
+    """Text with every control character shown as an escape: nothing reaches a terminal raw."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def safe_text(data: bytes | None) -> str:
+    """Raw bytes as inert text: UTF-8 where valid, ``\\xNN`` for invalid bytes and controls."""
+    if data is None:
+        return "null"
+    return safe_str(data.decode("utf-8", errors="backslashreplace"))
+
+
+@dataclass(frozen=True, slots=True)
+class TailEntry:
+    """One consumed message as the tail and the record detail show it."""
+
+    partition: int
+    offset: int
+    key: bytes | None
+    timestamp_ms: int  # -1 when the broker gave none
+    size: int  # value bytes (0 for a tombstone)
+    value: bytes | None
+    status: Status = "valid"
+    reason: str = ""
+    headers: Headers = ()
+
+
+def _as_bytes(data: bytes | str | None) -> bytes | None:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _entry(m: Message) -> TailEntry:
+    value = _as_bytes(m.value())
+    kind, ts = m.timestamp()
+    headers = m.headers() or ()
+    if isinstance(headers, dict):
+        headers = list(headers.items())
+    return TailEntry(
+        partition=m.partition() or 0,
+        offset=m.offset() or 0,
+        key=_as_bytes(m.key()),
+        timestamp_ms=ts if kind != TIMESTAMP_NOT_AVAILABLE else -1,
+        size=len(value) if value is not None else 0,
+        value=value,
+        headers=tuple((k, _as_bytes(v)) for k, v in headers),
+    )
+
+
+def classify(entries: Sequence[TailEntry]) -> list[TailEntry]:
+    """The same entries with status and reason, decided exactly as the store decides them."""
+    batch = decode_batch(
+        [e.value for e in entries], [e.partition for e in entries],
+        [e.offset for e in entries], [e.key for e in entries],
+    )
+    verdicts: dict[tuple[int, int], tuple[Status, str]] = {
+        (p, o): ("tombstone", f"deletes id {ident}") for p, o, ident in batch.tombstones
+    }
+    for r in batch.rejections:
+        verdicts[(r.partition, r.offset)] = ("rejected", f"{r.reason}: {r.detail}"
+                                             if r.detail else r.reason)
+    out = []
+    for e in entries:
+        status, reason = verdicts.get((e.partition, e.offset), ("valid", ""))
+        out.append(TailEntry(e.partition, e.offset, e.key, e.timestamp_ms, e.size, e.value,
+                             status, reason, e.headers))
+    return out
+
+
+class TailBuffer:
+    """A bounded, thread-safe window on the newest messages, oldest first."""
+
+    def __init__(self, capacity: int = TAIL_CAPACITY) -> None:
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._items: deque[TailEntry] = deque(maxlen=capacity)
+        self._unclassified = 0  # the newest this many items have no verdict yet
+        self._top: dict[int, int] = {}  # highest offset held per partition
+        self._added = 0
+
+    def add(self, messages: Sequence[Message]) -> None:
+        """Keep the last messages of a batch (consumer thread); redeliveries are skipped."""
+        fresh = [_entry(m) for m in messages[-self.capacity:]]
+        with self._lock:
+            for e in fresh:
+                if e.offset > self._top.get(e.partition, -1):
+                    self._top[e.partition] = e.offset
+                    self._items.append(e)
+                    self._unclassified += 1
+                    self._added += 1
+
+    @property
+    def added(self) -> int:
+        """Changes whenever the content does: readers redraw only then."""
+        return self._added
+
+    def entries(self) -> list[TailEntry]:
+        """A snapshot of the held messages, newest last, each with its verdict.
+
+        New entries are classified here, under the lock: at most ``capacity`` messages,
+        a few milliseconds, and only when somebody looks.
+        """
+        with self._lock:
+            items = self._items
+            k = min(self._unclassified, len(items))
+            if k:
+                done = classify(list(islice(items, len(items) - k, None)))
+                for _ in range(k):
+                    items.pop()
+                items.extend(done)
+                self._unclassified = 0
+            return list(items)
+
+    def find(self, partition: int, offset: int) -> TailEntry | None:
+        """The held message at ``partition``/``offset``, if it is still in the buffer."""
+        for e in reversed(self.entries()):
+            if (e.partition, e.offset) == (partition, offset):
+                return e
+        return None
+
+    def clear(self) -> None:
+        """Forget every held message (a replay then shows the topic again from its start)."""
+        with self._lock:
+            self._items.clear()
+            self._unclassified = 0
+            self._top.clear()
+            self._added += 1  # readers see a change
+
+
+@dataclass(frozen=True, slots=True)
+class ThroughputSample:
+    """One point of the throughput chart."""
+
+    at: float  # seconds, monotonic
+    rate: float  # messages ingested per second since the previous sample
+    lag: int  # messages on the broker not yet read, all partitions
+
+
+class ThroughputHistory:
+    """Ingest rate and total lag over the last minutes, one sample a second at most."""
+
+    def __init__(
+        self,
+        span: float = HISTORY_SPAN_S,
+        every: float = SAMPLE_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.span = span
+        self.every = every
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._samples: deque[ThroughputSample] = deque()
+        self._last_consumed: tuple[float, int] | None = None
+        self.version = 0
+
+    def add(self, sample: ThroughputSample) -> None:
+        """Append a sample and drop those older than the span."""
+        with self._lock:
+            self._samples.append(sample)
+            while self._samples and sample.at - self._samples[0].at > self.span:
+                self._samples.popleft()
+            self.version += 1
+
+    def record(self, consumed: int, lag: int) -> bool:
+        """Sample from the store's consumed counter; skipped (False) within ``every`` s."""
+        now = self.clock()
+        last = self._last_consumed
+        if last is not None and now - last[0] < self.every:
+            return False
+        self._last_consumed = (now, consumed)
+        if last is None:
+            return False  # a rate needs two readings
+        # a cleared store counts from zero again: what it holds now came in since then
+        delta = consumed - last[1] if consumed >= last[1] else consumed
+        self.add(ThroughputSample(now, delta / (now - last[0]), lag))
+        return True
+
+    def samples(self) -> tuple[ThroughputSample, ...]:
+        """The held samples, oldest first."""
+        with self._lock:
+            return tuple(self._samples)

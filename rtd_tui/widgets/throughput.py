@@ -1,0 +1,93 @@
+"""Ingest rate and consumer lag over the last minutes, from a ``ThroughputHistory``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rtd_tui.tail import ThroughputHistory, ThroughputSample
+from rtd_tui.widgets.charts import nice_ticks
+from rtd_tui.widgets.plot import PlotWidget
+
+RATE_COLOR = "cyan"
+LAG_COLOR = "orange"
+#: Below this many rows only the ingest panel is drawn.
+TWO_PANELS_FROM = 16
+
+
+def minutes_ago(samples: tuple[ThroughputSample, ...]) -> list[float]:
+    """Each sample's time as minutes before the newest (so the last point is at 0)."""
+    newest = samples[-1].at
+    return [(s.at - newest) / 60.0 for s in samples]
+
+
+def compact_count(value: float) -> str:
+    """Axis labels: ``950``, ``12k``, ``1.5M``."""
+    for limit, suffix in ((1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}" if value < 10 else f"{value:.0f}"
+
+
+class ThroughputChart(PlotWidget):
+    """Ingest msgs/s above consumer lag, on one time axis; the lag panel is left out
+    when the widget is short (the dashboard's small version), its latest value stays
+    in the title."""
+
+    def __init__(self, title: str = "Ingest and lag", *, id: str | None = None) -> None:
+        super().__init__(title, id=id)
+        self._shown_version: int | None = None
+
+    def show(self, history: ThroughputHistory) -> None:
+        """Redraw from ``history`` if it has new samples since the last call."""
+        if history.version == self._shown_version:
+            return
+        self._shown_version = history.version
+        samples = history.samples()
+        if samples:
+            last = samples[-1]
+            self.border_title = (
+                f"{self.chart_title}: {compact_count(last.rate)} msgs/s · "
+                f"lag {compact_count(last.lag)}"
+            )
+        self.set_data(samples)
+
+    def has_data(self, data: tuple[ThroughputSample, ...]) -> bool:
+        return len(data) >= 2
+
+    def draw(
+        self, fig: Any, data: tuple[ThroughputSample, ...], width: int, height: int
+    ) -> None:
+        x = minutes_ago(data)
+        xt = time_ticks(x[0], width)
+        panels = [("ingest msgs/s", [s.rate for s in data], RATE_COLOR)]
+        if height >= TWO_PANELS_FROM:
+            panels.append(("consumer lag", [float(s.lag) for s in data], LAG_COLOR))
+        fig.subplots(len(panels), 1)
+        for row, (title, values, color) in enumerate(panels, start=1):
+            panel = fig.subplot(row, 1)
+            panel.theme("clear")
+            panel.title(title)
+            panel.plot(x, values, marker="braille", color=color)
+            top = max(max(values), 1.0)
+            ticks = axis_ticks(top, count=2 if height // len(panels) < 12 else 3)
+            panel.ylim(0, max(top, ticks[-1]) * 1.05)
+            panel.yticks(ticks, [compact_count(t) for t in ticks])
+            panel.xlim(x[0], 0)
+            panel.xticks(xt, ["now" if t == 0 else f"{t:g}m" for t in xt])
+
+
+def axis_ticks(top: float, count: int) -> list[float]:
+    """Round ticks from 0, at least one above 0 (``nice_ticks`` may round past ``top``)."""
+    ticks = nice_ticks(top, count)
+    while len(ticks) < 2:
+        count += 1
+        ticks = nice_ticks(top, count)
+    return ticks
+
+
+def time_ticks(first: float, width: int) -> list[float]:
+    """Tick positions in minutes, from ``first`` (negative) to 0, spaced to fit ``width``."""
+    span = -first
+    fits = max(2, width // 10)
+    step = next((s for s in (0.25, 0.5, 1.0, 2.0, 5.0) if span / s <= fits), 10.0)
+    return [-(i * step) for i in range(int(span // step) + 1)][::-1]
