@@ -30,6 +30,16 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("space", "pause", "Pause", "Freeze the view (ingest continues); again to resume"),
     UserAction("slash", "filter", "Filter", "Filter by cities, age and value range "
                "(Enter applies, Esc clears)", display_key="/"),
+    UserAction("s", "stream", "Stream", "Stream view: partitions, watermarks, lag, msgs/s and "
+               "the throughput chart"),
+    UserAction("t", "tail", "Tail", "Live tail of raw messages (valid or rejected with its "
+               "reason); Enter opens one"),
+    UserAction("n", "produce", "Produce", "Produce one record: a form pre-filled from the "
+               "generator (ctrl+s sends, ctrl+d deletes the id, ctrl+r raw JSON)"),
+    UserAction("enter", "detail", "Detail", "Open the selected latest record: JSON and metadata",
+               show=False),
+    UserAction("R", "reproduce", "Re-produce", "Re-produce the selected latest record (edit "
+               "it first in the form)", display_key="shift+r"),
     UserAction("e", "export", "Export", "Write the records in view (filtered) to Parquet or CSV"),
     UserAction("r", "replay", "Replay", "Read the topic again from the beginning into an "
                "empty view"),

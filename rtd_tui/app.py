@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -25,11 +26,16 @@ from rtd_tui.export import ExportError, export_frame
 from rtd_tui.filters import describe
 from rtd_tui.pipeline import Pipeline
 from rtd_tui.screens.dashboard import DashboardScreen
+from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.export import ExportScreen
 from rtd_tui.screens.help import HelpScreen
+from rtd_tui.screens.produce_form import ProduceFormScreen
+from rtd_tui.screens.stream import StreamScreen
+from rtd_tui.screens.tail import TailScreen
 from rtd_tui.store import RecordFilter, RecordStore
 from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.status import StatusLine
+from rtd_tui.widgets.tables import LatestTable
 
 
 class RtdApp(App[int]):
@@ -196,6 +202,46 @@ class RtdApp(App[int]):
             self.notify(f"Exported {frame.height:,} records to {path}", timeout=10)
 
         self.push_screen(screen, write)
+
+    def action_stream(self) -> None:
+        self.push_screen(StreamScreen())
+
+    def action_tail(self) -> None:
+        self.push_screen(TailScreen())
+
+    def action_produce(self) -> None:
+        """Open the produce form, pre-filled from the generator."""
+        self.push_screen(ProduceFormScreen())
+
+    def _selected(self) -> tuple[int, int] | None:
+        """(partition, offset) of the latest-records row under the cursor, if any."""
+        if (screen := self.dashboard) is None:
+            return None
+        table = screen.query_one(LatestTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        partition, _, offset = key.partition(":")
+        return int(partition), int(offset)
+
+    def on_data_table_row_selected(self, event: LatestTable.RowSelected) -> None:
+        if isinstance(event.data_table, LatestTable):
+            self.action_detail()
+
+    def action_detail(self) -> None:
+        if (where := self._selected()) is not None:
+            self.push_screen(RecordDetailScreen.for_row(self, *where))
+
+    def action_reproduce(self) -> None:
+        """Open the form pre-filled with the selected stored record, to edit and send again."""
+        if (where := self._selected()) is None:
+            return
+        at = (pl.col("partition") == where[0]) & (pl.col("offset") == where[1])
+        rows = self.store.frame().filter(at)
+        if rows.height:
+            record = rows.row(0, named=True)
+            record["cidade"] = str(record["cidade"])
+            self.push_screen(ProduceFormScreen(prefill=record))
 
     def action_replay(self) -> None:
         """Empty the view and read the topic again from the beginning."""

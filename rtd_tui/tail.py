@@ -63,13 +63,14 @@ class TailEntry:
     status: Status = "valid"
     reason: str = ""
     headers: Headers = ()
+    seq: int = -1  # arrival number in its buffer: tells a re-read apart from the first read
 
 
 def _as_bytes(data: bytes | str | None) -> bytes | None:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def _entry(m: Message) -> TailEntry:
+def _entry(m: Message, seq: int) -> TailEntry:
     value = _as_bytes(m.value())
     kind, ts = m.timestamp()
     headers = m.headers() or ()
@@ -83,6 +84,7 @@ def _entry(m: Message) -> TailEntry:
         size=len(value) if value is not None else 0,
         value=value,
         headers=tuple((k, _as_bytes(v)) for k, v in headers),
+        seq=seq,
     )
 
 
@@ -102,7 +104,7 @@ def classify(entries: Sequence[TailEntry]) -> list[TailEntry]:
     for e in entries:
         status, reason = verdicts.get((e.partition, e.offset), ("valid", ""))
         out.append(TailEntry(e.partition, e.offset, e.key, e.timestamp_ms, e.size, e.value,
-                             status, reason, e.headers))
+                             status, reason, e.headers, e.seq))
     return out
 
 
@@ -114,19 +116,17 @@ class TailBuffer:
         self._lock = threading.Lock()
         self._items: deque[TailEntry] = deque(maxlen=capacity)
         self._unclassified = 0  # the newest this many items have no verdict yet
-        self._top: dict[int, int] = {}  # highest offset held per partition
         self._added = 0
 
     def add(self, messages: Sequence[Message]) -> None:
-        """Keep the last messages of a batch (consumer thread); redeliveries are skipped."""
-        fresh = [_entry(m) for m in messages[-self.capacity:]]
+        """Keep the last messages of a batch (consumer thread). A message read again
+        after a replay is held again: it is what the consumer is reading now."""
+        kept = messages[-self.capacity:]
         with self._lock:
-            for e in fresh:
-                if e.offset > self._top.get(e.partition, -1):
-                    self._top[e.partition] = e.offset
-                    self._items.append(e)
-                    self._unclassified += 1
-                    self._added += 1
+            for m in kept:
+                self._items.append(_entry(m, self._added))
+                self._added += 1
+            self._unclassified += len(kept)
 
     @property
     def added(self) -> int:
@@ -158,11 +158,10 @@ class TailBuffer:
         return None
 
     def clear(self) -> None:
-        """Forget every held message (a replay then shows the topic again from its start)."""
+        """Forget every held message."""
         with self._lock:
             self._items.clear()
             self._unclassified = 0
-            self._top.clear()
             self._added += 1  # readers see a change
 
 

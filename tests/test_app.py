@@ -153,3 +153,45 @@ async def test_command_palette_lists_every_action() -> None:
     async with app.run_test(size=SIZE):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {a.label for a in ACTIONS} <= titles
+
+
+async def test_screen_keys_open_every_view() -> None:
+    app = still_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for key, name in (("s", "StreamScreen"), ("t", "TailScreen"), ("n", "ProduceFormScreen")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == name
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "DashboardScreen"
+
+
+async def test_enter_opens_the_selected_record_and_shift_r_prefills_the_form() -> None:
+    app = still_app()
+    async with app.run_test(size=SIZE) as pilot:
+        newest = app.store.snapshot().latest.row(0, named=True)
+        app.screen.query_one("#latest").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "RecordDetailScreen"
+        assert newest["nome"] in str(app.screen.query_one("#detail-value").render())
+        await pilot.press("escape")
+        await pilot.press("R")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ProduceFormScreen"
+        from textual.widgets import Input
+
+        assert app.screen.query_one("#field-nome", Input).value == newest["nome"]
+
+
+async def test_charts_follow_the_theme() -> None:
+    app = still_app()
+    async with app.run_test(size=SIZE) as pilot:
+        chart = app.screen.query_one("#chart-city")
+        before = chart.theme_color("primary")  # type: ignore[attr-defined]
+        drawn = chart.render().spans  # type: ignore[attr-defined]
+        app.theme = "gruvbox" if app.theme != "gruvbox" else "nord"
+        await pilot.pause()
+        assert chart.theme_color("primary") != before  # type: ignore[attr-defined]
+        assert chart.render().spans != drawn  # type: ignore[attr-defined]

@@ -6,7 +6,10 @@ import json
 import subprocess
 import sys
 
-CORE = ("config", "records", "decode", "store", "producer", "consumer", "broker")
+CORE = (
+    "config", "records", "decode", "store", "producer", "consumer", "broker", "pipeline",
+    "ingest", "publish", "tail", "filters", "export", "headless",
+)
 
 PROBE = f"""
 import json, sys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -98,3 +99,62 @@ def test_shutdown_leaves_no_thread_behind() -> None:
     with running(pipeline):
         wait_for(lambda: pipeline.store.snapshot().count > 5, "first records")
     assert pipeline.broker is not None and not pipeline.broker.running
+
+
+BAD_KINDS: tuple[bytes | None, ...] = (
+    b"not json", b"\xff\xfe invalid utf-8", b"[1, 2, 3]", b"42", b'"text"', b"null",
+    b'{"id": 1234, "idade": 30, "cidade": "Natal", "valor": 10.0, "timestamp": "x"}',
+    b'{"id": 1234, "nome": "A", "idade": "abc", "cidade": "Natal", "valor": 100.0, '
+    b'"timestamp": "2026-01-01T00:00:00"}',
+    b'{"id": 1234, "nome": "A", "idade": 30, "cidade": "Natal", "valor": "12,50", '
+    b'"timestamp": "2026-01-01T00:00:00"}',
+    b'{"id": 1234, "nome": "A", "idade": 200, "cidade": "Natal", "valor": 100.0, '
+    b'"timestamp": "2026-01-01T00:00:00"}',
+    b'{"id": 1234, "nome": "A", "idade": 30, "cidade": "Natal", "valor": -5, '
+    b'"timestamp": "2026-01-01T00:00:00"}',
+    b'{"id": 1234, "nome": "A", "idade": 30, "cidade": "Gotham", "valor": 100.0, '
+    b'"timestamp": "2026-01-01T00:00:00"}',
+    b'{"id": 1234, "nome": "A", "idade": 30, "cidade": "Natal", "valor": NaN, '
+    b'"timestamp": "2026-01-01T00:00:00"}',
+    b'{"id": 1234, "nome": "\\u001b[31mred", "idade": 30, "cidade": "Natal", "valor": 100.0, '
+    b'"timestamp": "2026-01-01T00:00:00"}',
+    b"",
+)
+#: Sent once: the embedded broker keeps only about 5 MiB per partition.
+HUGE = (b'{"id": 1234, "nome": "' + b"x" * (1 << 20) + b'", "idade": 30, "cidade": "Natal", '
+        b'"valor": 100.0, "timestamp": "2026-01-01T00:00:00"}')
+
+
+def test_thousands_of_mixed_messages_keep_every_good_one() -> None:
+    """Good records and every kind of bad message, interleaved, through the broker."""
+    from collections import Counter
+
+    from rtd_tui.records import RecordError, decode
+
+    good = fixture_values(3000)
+    pipeline = Pipeline(Settings(producer_on=False), RecordStore())
+    expected: Counter[str] = Counter()
+    with running(pipeline):
+        client = Producer({"bootstrap.servers": pipeline.bootstrap, "message.max.bytes": 2 << 20,
+                           "logger": logging.getLogger("test.client")})
+        sent = 0
+        for i, value in enumerate(good):
+            client.produce("csv-data", key=str(json.loads(value)["id"]).encode(), value=value)
+            sent += 1
+            if i % 7 == 0:
+                bad = HUGE if i == 700 else BAD_KINDS[(i // 7) % len(BAD_KINDS)]
+                client.produce("csv-data", value=bad)  # no key: a null value is a keyless tombstone
+                sent += 1
+                try:
+                    decode(bad)
+                except RecordError as exc:
+                    expected[exc.reason] += 1
+            client.poll(0)
+        assert client.flush(20) == 0
+        wait_for(lambda: pipeline.store.snapshot().consumed == sent, "every message", 60)
+        snap = pipeline.store.snapshot()
+    records = [json.loads(v) for v in good]
+    assert snap.count == len(records)
+    assert round(snap.total, 2) == round(sum(r["valor"] for r in records), 2)
+    assert snap.rejected_by_reason == dict(expected)
+    assert sum(expected.values()) == snap.rejected > 400

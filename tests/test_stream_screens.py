@@ -44,7 +44,9 @@ def tail_messages() -> list[Message]:
     out = []
     for i, value in enumerate(values):
         key = b"\x1b]0;pwned\x07" if value == RED else str(7891 + i).encode()
-        headers = [("origin", b"rtd-tui form"), ("trace-id", b"\x1b[5mblink")] if i == 11 else None
+        headers: list[tuple[str, str | bytes | None]] | None = None
+        if i == 11:
+            headers = [("origin", b"rtd-tui form"), ("trace-id", b"\x1b[5mblink")]
         out.append(Message(
             topic="csv-data", partition=i % 4, offset=1_000 + i // 4, key=key, value=value,
             headers=headers, timestamp=(TIMESTAMP_CREATE_TIME, T0 + i * 250),

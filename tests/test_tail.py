@@ -21,11 +21,12 @@ from rtd_tui.tail import TailBuffer, ThroughputHistory, ThroughputSample, safe_s
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 GOOD = fixture_values(3)
 RED = b"\x1b[31mred\x1b[0m"
+Headers = list[tuple[str, str | bytes | None]]
 
 
 def message(
     partition: int, offset: int, value: bytes | None, key: bytes | None = None,
-    headers: list[tuple[str, bytes | None]] | None = None,
+    headers: Headers | None = None,
 ) -> Message:
     """A real ``confluent_kafka.Message``, as the consumer hands it over."""
     return Message(
@@ -99,17 +100,20 @@ def test_bounded_newest_last_and_found_by_offset() -> None:
     assert tail.find(0, 10) is None  # evicted
 
 
-def test_redelivered_messages_are_not_held_twice_until_cleared() -> None:
+def test_a_message_read_again_is_held_again_with_its_own_seq() -> None:
     tail = TailBuffer()
-    batch = [message(0, i, GOOD[0]) for i in range(5)]
+    batch = [message(0, i, GOOD[0] if i != 3 else RED) for i in range(5)]
     tail.add(batch)
     before = tail.added
-    tail.add(batch[2:])  # a rewind re-reads these
-    assert tail.added == before and len(tail.entries()) == 5
+    tail.add(batch[2:])  # a replay reads these again
+    entries = tail.entries()
+    assert tail.added == before + 3
+    assert [e.offset for e in entries] == [0, 1, 2, 3, 4, 2, 3, 4]
+    assert [e.seq for e in entries] == list(range(8))
+    found = tail.find(0, 3)
+    assert found is not None and found.seq == 6 and found.status == "rejected"
     tail.clear()
-    assert tail.entries() == [] and tail.added != before
-    tail.add(batch)
-    assert len(tail.entries()) == 5
+    assert tail.entries() == [] and tail.find(0, 3) is None and tail.added != before + 3
 
 
 def test_adds_from_a_thread_while_reading() -> None:
@@ -165,8 +169,9 @@ def test_tail_holds_good_bad_and_tombstone_messages_with_their_verdict() -> None
     pipeline = Pipeline(Settings(producer_on=False), RecordStore())
     with running(pipeline):
         client = Producer({"bootstrap.servers": pipeline.bootstrap})
+        origin: Headers = [("origin", b"test")]
         sent = [
-            (GOOD[0], b"7891", [("origin", b"test")]),
+            (GOOD[0], b"7891", origin),
             (RED, b"1", None),
             (sneaky, str(record["id"]).encode(), None),
             (None, b"7891", None),

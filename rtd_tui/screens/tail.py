@@ -36,7 +36,7 @@ def tail_row(entry: TailEntry) -> tuple[Text, ...]:
 
 
 def row_key(entry: TailEntry) -> str:
-    return f"{entry.partition}:{entry.offset}"
+    return str(entry.seq)  # a message read twice (a replay) gets two rows
 
 
 class TailScreen(PipelineScreen):

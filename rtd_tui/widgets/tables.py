@@ -33,6 +33,7 @@ class LatestTable(DataTable[Text | str]):
                 Text(safe(rec["timestamp"][11:19])),
                 Text(str(rec["partition"]), justify="right"),
                 Text(str(rec["offset"]), justify="right"),
+                key=f"{rec['partition']}:{rec['offset']}",
             )
 
 
