@@ -12,6 +12,7 @@ import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from textual import work
@@ -36,6 +37,7 @@ from rtd_tui.store import RecordFilter, RecordStore
 from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import LatestTable
+from rtd_tui.widgets.throughput import ThroughputChart
 
 
 class RtdApp(App[int]):
@@ -118,11 +120,13 @@ class RtdApp(App[int]):
         except NoMatches:  # the screen is being built or torn down
             return
         status = self.pipeline.status()
+        self.pipeline.sample_throughput()  # at most one sample a second, views or not
         changed = self.store.version != self._drawn_version
         if (changed and not self.paused) or force:
             snap = self.store.snapshot(self.record_filter)
             with self.batch_update():
                 screen.show(snap)
+                screen.query_one(ThroughputChart).show(self.pipeline.throughput)
             self._drawn_version = snap.version
             self.updated = self.clock()
             self.redraws += 1
@@ -203,15 +207,23 @@ class RtdApp(App[int]):
 
         self.push_screen(screen, write)
 
+    def _open(self, screen: Screen[Any]) -> None:
+        """Show a view over the dashboard; views never pile up on each other."""
+        if type(self.screen) is type(screen):
+            return
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+        self.push_screen(screen)
+
     def action_stream(self) -> None:
-        self.push_screen(StreamScreen())
+        self._open(StreamScreen())
 
     def action_tail(self) -> None:
-        self.push_screen(TailScreen())
+        self._open(TailScreen())
 
     def action_produce(self) -> None:
         """Open the produce form, pre-filled from the generator."""
-        self.push_screen(ProduceFormScreen())
+        self._open(ProduceFormScreen())
 
     def _selected(self) -> tuple[int, int] | None:
         """(partition, offset) of the latest-records row under the cursor, if any."""
@@ -241,7 +253,7 @@ class RtdApp(App[int]):
         if rows.height:
             record = rows.row(0, named=True)
             record["cidade"] = str(record["cidade"])
-            self.push_screen(ProduceFormScreen(prefill=record))
+            self._open(ProduceFormScreen(prefill=record))
 
     def action_replay(self) -> None:
         """Empty the view and read the topic again from the beginning."""
@@ -249,6 +261,7 @@ class RtdApp(App[int]):
             self.notify("Replay needs a running consumer", severity="warning")
             return
         self.pipeline.consumer.request_replay()
+        self.pipeline.tail.clear()
         self.notify("Replaying the topic from the beginning", timeout=3)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from confluent_kafka import Producer
 
@@ -69,7 +70,7 @@ class Pipeline:
         if settings.embedded:
             self.broker = EmbeddedBroker(settings.topic)
             self.bootstrap = self.broker.bootstrap_servers
-        generator = self._generator or RecordGenerator(seed=settings.seed)
+        generator = self._generator or partial(RecordGenerator, seed=settings.seed)
         self.producer = ProduceLoop(
             Producer(settings.client_config(self.bootstrap, **PRODUCER_DEFAULTS)),
             settings.topic, generator, self.control,

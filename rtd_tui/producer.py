@@ -88,18 +88,24 @@ class ProduceLoop:
         self,
         producer: Producer,
         topic: str,
-        generator: RecordGenerator,
+        generator: RecordGenerator | Callable[[], RecordGenerator],
         control: ProducerControl,
         count: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.producer = producer
         self.topic = topic
-        self.generator = generator
+        self._generator = generator
         self.control = control
         self.count = count
         self.stats = ProducerStats()
         self._clock = clock
+
+    def generator(self) -> RecordGenerator:
+        """The generator, built on first use: in the producer's thread, not at start-up."""
+        if not isinstance(self._generator, RecordGenerator):
+            self._generator = self._generator()
+        return self._generator
 
     def _on_delivery(self, err: KafkaError | None, _msg: Message) -> None:
         if err is None:
@@ -151,7 +157,7 @@ class ProduceLoop:
     def _send_many(self, n: int, pending: Encoded | None) -> Encoded | None:
         """Queue up to ``n`` records (the hot loop: names bound once, no call per record
         beyond generate and produce); returns the record left over when the queue is full."""
-        produce, encoded = self.producer.produce, self.generator.encoded
+        produce, encoded = self.producer.produce, self.generator().encoded
         topic, on_delivery = self.topic, self._on_delivery
         sent = 0
         try:

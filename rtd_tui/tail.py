@@ -20,8 +20,12 @@ from typing import Literal
 from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Message
 
 from rtd_tui.decode import decode_batch
+from rtd_tui.records import MAX_MESSAGE_BYTES
 
 TAIL_CAPACITY = 2_000
+#: Bytes of a value kept: one past the limit still decides "message too large", and
+#: bounds the buffer (at worst 2,000 times 64 KiB) whatever the broker lets through.
+VALUE_KEEP = MAX_MESSAGE_BYTES + 1
 HISTORY_SPAN_S = 600.0
 SAMPLE_EVERY_S = 1.0
 
@@ -58,8 +62,8 @@ class TailEntry:
     offset: int
     key: bytes | None
     timestamp_ms: int  # -1 when the broker gave none
-    size: int  # value bytes (0 for a tombstone)
-    value: bytes | None
+    size: int  # value bytes on the wire (0 for a tombstone)
+    value: bytes | None  # at most VALUE_KEEP bytes of it
     status: Status = "valid"
     reason: str = ""
     headers: Headers = ()
@@ -82,7 +86,7 @@ def _entry(m: Message, seq: int) -> TailEntry:
         key=_as_bytes(m.key()),
         timestamp_ms=ts if kind != TIMESTAMP_NOT_AVAILABLE else -1,
         size=len(value) if value is not None else 0,
-        value=value,
+        value=value[:VALUE_KEEP] if value is not None and len(value) > VALUE_KEEP else value,
         headers=tuple((k, _as_bytes(v)) for k, v in headers),
         seq=seq,
     )
@@ -103,6 +107,8 @@ def classify(entries: Sequence[TailEntry]) -> list[TailEntry]:
     out = []
     for e in entries:
         status, reason = verdicts.get((e.partition, e.offset), ("valid", ""))
+        if e.value is not None and e.size > len(e.value):  # cut short: say how big it was
+            reason = f"message too large: {e.size} bytes > {MAX_MESSAGE_BYTES}"
         out.append(TailEntry(e.partition, e.offset, e.key, e.timestamp_ms, e.size, e.value,
                              status, reason, e.headers, e.seq))
     return out

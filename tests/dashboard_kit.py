@@ -13,6 +13,7 @@ from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
 from rtd_tui.decode import decode_batch
 from rtd_tui.store import RecordStore
+from rtd_tui.tail import ThroughputHistory, ThroughputSample
 
 FIXTURE = Path(__file__).with_name("fixtures") / "records.jsonl"
 FIXED_NOW = datetime(2026, 11, 2, 14, 10, 0)
@@ -34,6 +35,17 @@ def filled_store(values: list[bytes], window: int = 200_000) -> RecordStore:
     return store
 
 
+def fixed_history() -> ThroughputHistory:
+    """Ten minutes of samples, and a clock that stands still: timers add nothing."""
+    history = ThroughputHistory(clock=lambda: 600.0)
+    for i in range(121):
+        t = i * 5.0
+        rate = 200.0 + 150.0 * ((i // 12) % 2) + (i % 12) * 5
+        lag = max(0, 900 - abs(i - 70) * 30)
+        history.add(ThroughputSample(t, rate, lag))
+    return history
+
+
 def still_app(store: RecordStore | None = None, **settings: object) -> RtdApp:
     """The real app, built by the CLI's factory, with fixed data and clock and no workers."""
     app = make_app(
@@ -42,6 +54,7 @@ def still_app(store: RecordStore | None = None, **settings: object) -> RtdApp:
         clock=lambda: FIXED_NOW,
         start=False,
     )
+    app.pipeline.throughput = fixed_history()
     app.animation_level = "none"
     return app
 

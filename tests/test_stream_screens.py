@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from confluent_kafka import TIMESTAMP_CREATE_TIME, Message
-from dashboard_kit import fixture_values, still_app
+from dashboard_kit import fixed_history, fixture_values, still_app
 from rich.console import Console
 from test_app import live_app, wait_until
 from textual.pilot import Pilot
@@ -20,7 +20,6 @@ from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.stream import StreamScreen
 from rtd_tui.screens.tail import TAIL_ROWS, TailScreen
-from rtd_tui.tail import ThroughputHistory, ThroughputSample
 
 SIZE = (160, 50)
 T0 = 1_793_628_000_000  # 2026-11-02 14:00:00 UTC, in ms
@@ -52,17 +51,6 @@ def tail_messages() -> list[Message]:
             headers=headers, timestamp=(TIMESTAMP_CREATE_TIME, T0 + i * 250),
         ))
     return out
-
-
-def fixed_history() -> ThroughputHistory:
-    """Ten minutes of samples, and a clock that stands still: timers add nothing."""
-    history = ThroughputHistory(clock=lambda: 600.0)
-    for i in range(121):
-        t = i * 5.0
-        rate = 200.0 + 150.0 * ((i // 12) % 2) + (i % 12) * 5
-        lag = max(0, 900 - abs(i - 70) * 30)
-        history.add(ThroughputSample(t, rate, lag))
-    return history
 
 
 def stream_app() -> RtdApp:

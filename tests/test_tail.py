@@ -14,8 +14,16 @@ from test_pipeline import running, wait_for
 
 from rtd_tui.config import Settings
 from rtd_tui.pipeline import Pipeline
+from rtd_tui.records import MAX_MESSAGE_BYTES
 from rtd_tui.store import RecordStore
-from rtd_tui.tail import TailBuffer, ThroughputHistory, ThroughputSample, safe_str, safe_text
+from rtd_tui.tail import (
+    VALUE_KEEP,
+    TailBuffer,
+    ThroughputHistory,
+    ThroughputSample,
+    safe_str,
+    safe_text,
+)
 
 #: Anything a terminal could take as (part of) a control sequence.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -86,6 +94,16 @@ def test_verdicts_match_the_store() -> None:
     assert tomb.reason == "deletes id 7891" and tomb.size == 0
     assert keyless.reason.startswith("tombstone without key")
     assert partial.reason.startswith("missing field")
+
+
+def test_a_huge_value_is_cut_short_and_still_rejected_as_too_large() -> None:
+    tail = TailBuffer()
+    tail.add([message(0, 0, b'{"id": 1234, "nome": "' + b"x" * 200_000 + b'"}')])
+    (entry,) = tail.entries()
+    assert entry.size == 200_024 and len(entry.value or b"") == VALUE_KEEP
+    assert (entry.status, entry.reason) == (
+        "rejected", f"message too large: 200024 bytes > {MAX_MESSAGE_BYTES}"
+    )
 
 
 def test_bounded_newest_last_and_found_by_offset() -> None:

@@ -15,6 +15,7 @@ from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.metrics import MetricsBar
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import CityStatsTable, LatestTable
+from rtd_tui.widgets.throughput import ThroughputChart
 
 NARROW_WIDTH = 140
 SHORT_HEIGHT = 40
@@ -38,6 +39,7 @@ class DashboardScreen(Screen[None]):
                 yield LatestTable(id="latest")
             with Vertical(id="cities-box"):
                 yield CityStatsTable(id="cities")
+            yield ThroughputChart("Ingest rate and lag", id="chart-throughput")
         yield FilterBar(id="filter-bar")
         yield Footer()
 

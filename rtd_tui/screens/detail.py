@@ -130,9 +130,10 @@ class RecordDetailScreen(Screen[None]):
     @staticmethod
     def _body(entry: TailEntry) -> RenderableType:
         if entry.value is None:
-            return Text("null — a tombstone: it deletes the records with this key's id",
-                        style="italic")
+            return Text("null (a tombstone: a delete of the id in its key)", style="italic")
         if entry.status == "valid":
             return pretty_value(entry.value)  # valid: records.decode parsed it already
-        note = Text("raw bytes, control and invalid bytes shown as \\xNN:", style="dim")
+        shown = len(entry.value)
+        part = f"the first {shown:,} of {entry.size:,}; " if shown < entry.size else ""
+        note = Text(f"raw bytes ({part}control and invalid ones shown as \\xNN):", style="dim")
         return Group(note, Text(safe_text(entry.value)))
