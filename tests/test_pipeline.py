@@ -158,3 +158,14 @@ def test_thousands_of_mixed_messages_keep_every_good_one() -> None:
     assert round(snap.total, 2) == round(sum(r["valor"] for r in records), 2)
     assert snap.rejected_by_reason == dict(expected)
     assert sum(expected.values()) == snap.rejected > 400
+
+
+def test_producer_is_idempotent_with_acks_all_unless_overridden() -> None:
+    from rtd_tui.producer import PRODUCER_DEFAULTS
+
+    plain = Settings().client_config("127.0.0.1:9092", **PRODUCER_DEFAULTS)
+    assert plain["enable.idempotence"] is True and plain["acks"] == "all"
+    override = Settings(kafka={"acks": "1", "enable.idempotence": "false"}).client_config(
+        "127.0.0.1:9092", **PRODUCER_DEFAULTS
+    )
+    assert (override["acks"], override["enable.idempotence"]) == ("1", "false")
