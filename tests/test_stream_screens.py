@@ -240,3 +240,28 @@ def test_record_detail_snapshot(snap_compare: Any) -> None:
 def test_rejected_record_detail_snapshot(snap_compare: Any) -> None:
     detail = pushing(lambda app: RecordDetailScreen.for_row(app, 3, 1001))
     assert snap_compare(stream_app(), terminal_size=SIZE, run_before=detail)
+
+
+async def test_tail_reproduces_a_valid_message_and_refuses_a_rejected_one() -> None:
+    from textual.widgets import Input
+
+    from rtd_tui.screens.produce_form import ProduceFormScreen
+
+    app = stream_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = TailScreen()
+        await app.push_screen(screen)
+        await pilot.pause()
+        table = screen.table
+        statuses = [cells(table, row)[5] for row in range(table.row_count)]
+        rejected, valid = statuses.index("rejected"), statuses.index("valid")
+        table.move_cursor(row=rejected)
+        await pilot.press("R")
+        assert app.screen is screen  # nothing to re-produce: a notice, no form
+        table.move_cursor(row=valid)
+        entry = app.pipeline.tail.entries()[valid]
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ProduceFormScreen)
+        nome = json.loads(entry.value or b"{}")["nome"]
+        assert app.screen.query_one("#field-nome", Input).value == nome

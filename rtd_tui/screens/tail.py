@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from rtd_tui.records import RecordError, decode
 from rtd_tui.screens.detail import STATUS_STYLE, RecordDetailScreen, kafka_time
+from rtd_tui.screens.produce_form import ProduceFormScreen
 from rtd_tui.screens.stream import PipelineScreen
 from rtd_tui.tail import TailEntry, safe_str, safe_text
 
@@ -43,7 +45,10 @@ class TailScreen(PipelineScreen):
     """Newest at the bottom, like ``tail -f``. Moving the cursor up (or scrolling up) holds
     the view; ``f`` freezes it or, when held or frozen, goes back to following."""
 
-    BINDINGS = [Binding("f", "toggle_follow", "Freeze / follow")]
+    BINDINGS = [
+        Binding("f", "toggle_follow", "Freeze / follow"),
+        Binding("R", "reproduce", "Re-produce"),
+    ]
     DEFAULT_CSS = """
     TailScreen #tail-marker { height: 1; background: $panel; padding: 0 1; }
     TailScreen #tail { height: 1fr; }
@@ -143,6 +148,22 @@ class TailScreen(PipelineScreen):
             if self._rows:
                 self.table.move_cursor(row=len(self._rows) - 1, animate=False)
         self.tick()
+
+    def action_reproduce(self) -> None:
+        """Open the produce form with the selected message, to edit and send again."""
+        table = self.table
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        entry = self._rows.get(str(key))
+        if entry is None:
+            return
+        try:
+            record = decode(entry.value)
+        except RecordError as exc:
+            self.notify(f"Only a valid record can be re-produced: {exc}", severity="warning")
+            return
+        self.app.push_screen(ProduceFormScreen(prefill=record))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         entry = self._rows.get(str(event.row_key.value))
