@@ -318,13 +318,14 @@ def make_app(
     handle_signals: bool = False,
 ) -> RtdApp:
     """The app the user gets, with data, clock and workers injectable (tests use it too)."""
-    from rtd_tui.app import RtdApp
     from rtd_tui.pipeline import Pipeline
     from rtd_tui.store import RecordStore
 
     pipeline = Pipeline(settings, store or RecordStore(window=settings.window), generator)
     if start:
-        pipeline.start()
+        pipeline.start()  # before the UI import: the generator builds meanwhile
+    from rtd_tui.app import RtdApp
+
     return RtdApp(pipeline, clock=clock, run_workers=start, handle_signals=handle_signals)
 
 

@@ -41,6 +41,20 @@ class PipelineStatus:
     partitions: tuple[PartitionInfo, ...]
 
 
+def built_in_background(factory: Callable[[], RecordGenerator]) -> Callable[[], RecordGenerator]:
+    """Start building now (Faker takes about a second); the returned call waits for it."""
+    result: list[RecordGenerator] = []
+    thread = threading.Thread(target=lambda: result.append(factory()), name="generator",
+                              daemon=True)
+    thread.start()
+
+    def wait() -> RecordGenerator:
+        thread.join()
+        return result[0] if result else factory()  # a failed build fails again, here
+
+    return wait
+
+
 class Pipeline:
     """Everything between the generator and the store, for one topic."""
 
@@ -70,7 +84,9 @@ class Pipeline:
         if settings.embedded:
             self.broker = EmbeddedBroker(settings.topic)
             self.bootstrap = self.broker.bootstrap_servers
-        generator = self._generator or partial(RecordGenerator, seed=settings.seed)
+        generator = self._generator or built_in_background(
+            partial(RecordGenerator, seed=settings.seed)
+        )
         self.producer = ProduceLoop(
             Producer(settings.client_config(self.bootstrap, **PRODUCER_DEFAULTS)),
             settings.topic, generator, self.control,
