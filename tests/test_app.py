@@ -195,3 +195,15 @@ async def test_charts_follow_the_theme() -> None:
         await pilot.pause()
         assert chart.theme_color("primary") != before  # type: ignore[attr-defined]
         assert chart.render().spans != drawn  # type: ignore[attr-defined]
+
+
+async def test_rejected_card_counts_and_explains_reasons() -> None:
+    from dashboard_kit import filled_store, fixture_values
+
+    store = filled_store([*fixture_values(100), b"not json", b"[1]", b"oops"])
+    app = still_app(store=store)
+    async with app.run_test(size=SIZE):
+        card = app.screen.query_one("#m-rejected")
+        assert card.value == "3"  # type: ignore[attr-defined]
+        assert card.has_class("warn")
+        assert card.tooltip == "2  not JSON\n1  not an object"
