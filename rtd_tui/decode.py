@@ -46,17 +46,6 @@ _VALID = (
 
 
 @dataclass(frozen=True, slots=True)
-class RawMessage:
-    """What the consumer hands to the decoder: one message, already out of librdkafka."""
-
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp_ms: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class Rejection:
     """A message that did not make it into the store, and why."""
 
