@@ -19,7 +19,7 @@ from typing import Any
 
 from confluent_kafka import Producer
 
-from rtd_tui.records import RecordGenerator
+from rtd_tui.generator import RecordGenerator
 
 LOGGER = logging.getLogger("benchmarks.kafka")
 TESTS_DIR = Path(__file__).resolve().parent.parent / "tests"

@@ -14,8 +14,9 @@ from confluent_kafka import Producer
 
 from benchmarks.common import Figure
 from rtd_tui.config import Settings
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl
-from rtd_tui.records import RecordGenerator, encode, key_of
+from rtd_tui.records import encode, key_of
 
 TARGET = 100_000.0
 

@@ -20,7 +20,7 @@ from benchmarks.common import Figure
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
 from rtd_tui.decode import DecodedBatch, decode_batch
-from rtd_tui.records import RecordGenerator
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.store import RecordStore
 
 SIZE = (200, 60)

@@ -20,6 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from rtd_tui.actions import ACTIONS
@@ -38,6 +39,9 @@ from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import LatestTable
 from rtd_tui.widgets.throughput import ThroughputChart
+
+#: How often the app looks for the first records after start (then: every refresh).
+FIRST_DATA_POLL_S = 0.05
 
 
 class RtdApp(App[int]):
@@ -71,6 +75,7 @@ class RtdApp(App[int]):
         self.record_filter = RecordFilter()
         self._quitting = False
         self.last_export: Path | None = None
+        self._first_data: Timer | None = None
 
     async def on_mount(self) -> None:
         await self.push_screen(DashboardScreen())
@@ -79,12 +84,20 @@ class RtdApp(App[int]):
         if self.run_workers:
             self._produce()
             self._consume()
+            self._first_data = self.set_interval(FIRST_DATA_POLL_S, self._show_first_data)
         if self.handle_signals:
             try:
                 loop = asyncio.get_running_loop()
                 loop.add_signal_handler(signal.SIGTERM, self._quit_soon)
             except (NotImplementedError, RuntimeError):
                 pass
+
+    def _show_first_data(self) -> None:
+        """Until the first records are drawn, look for them often: a user who just started
+        the app should not wait up to a whole refresh interval to see data arrive."""
+        if self.store.version != self._drawn_version and self._first_data is not None:
+            self._first_data.stop()
+            self.redraw()
 
     def on_unmount(self) -> None:
         """However the app ends (an error included), the loops stop and the broker goes."""

@@ -44,7 +44,7 @@ from rtd_tui.config import (
 
 if TYPE_CHECKING:
     from rtd_tui.app import RtdApp
-    from rtd_tui.records import RecordGenerator
+    from rtd_tui.generator import PoolsBuild, RecordGenerator
     from rtd_tui.store import RecordStore
 
 EXIT_USAGE = 2
@@ -312,7 +312,7 @@ def make_app(
     settings: Settings,
     *,
     store: RecordStore | None = None,
-    generator: RecordGenerator | None = None,
+    generator: RecordGenerator | PoolsBuild | None = None,
     clock: Callable[[], datetime] = datetime.now,
     start: bool = True,
     handle_signals: bool = False,
@@ -332,10 +332,16 @@ def make_app(
 def run_dashboard(settings: Settings) -> int:
     """Check the configuration, start the pipeline, run the UI; returns the exit status."""
     setup_logging(settings.log_file)
+    from rtd_tui.generator import PoolsBuild
+
+    # First, so Faker loads on another core while this process loads the UI.
+    pools = PoolsBuild(settings.seed) if settings.producer_on else None
     check_kafka_config(settings)
     try:
-        app = make_app(settings, handle_signals=True)
+        app = make_app(settings, generator=pools, handle_signals=True)
     except RuntimeError as exc:  # the embedded broker did not start
+        if pools is not None:
+            pools.cancel()
         print(f"rtd-tui: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     app.run()

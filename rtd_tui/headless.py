@@ -25,8 +25,8 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 
 from rtd_tui.broker import EmbeddedBroker
 from rtd_tui.config import ConfigError, Settings, redact
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
-from rtd_tui.records import RecordGenerator
 
 PROGRESS_EVERY_S = 1.0
 TICK_S = 0.1

@@ -11,16 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from confluent_kafka import Producer
 
 from rtd_tui.broker import EmbeddedBroker
 from rtd_tui.config import Settings
 from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
+from rtd_tui.generator import PoolsBuild, RecordGenerator
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
 from rtd_tui.publish import Publisher
-from rtd_tui.records import RecordGenerator
 from rtd_tui.store import RecordStore
 from rtd_tui.tail import TailBuffer, ThroughputHistory
 
@@ -41,20 +40,6 @@ class PipelineStatus:
     partitions: tuple[PartitionInfo, ...]
 
 
-def built_in_background(factory: Callable[[], RecordGenerator]) -> Callable[[], RecordGenerator]:
-    """Start building now (Faker takes about a second); the returned call waits for it."""
-    result: list[RecordGenerator] = []
-    thread = threading.Thread(target=lambda: result.append(factory()), name="generator",
-                              daemon=True)
-    thread.start()
-
-    def wait() -> RecordGenerator:
-        thread.join()
-        return result[0] if result else factory()  # a failed build fails again, here
-
-    return wait
-
-
 class Pipeline:
     """Everything between the generator and the store, for one topic."""
 
@@ -62,12 +47,13 @@ class Pipeline:
         self,
         settings: Settings,
         store: RecordStore,
-        generator: RecordGenerator | None = None,
+        generator: RecordGenerator | PoolsBuild | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.control = ProducerControl(enabled=settings.producer_on, rate=settings.rate)
         self._generator = generator
+        self._pools: PoolsBuild | None = None
         self.stop_event = threading.Event()
         self._loops_running: list[threading.Event] = []
         self.broker: EmbeddedBroker | None = None
@@ -84,9 +70,12 @@ class Pipeline:
         if settings.embedded:
             self.broker = EmbeddedBroker(settings.topic)
             self.bootstrap = self.broker.bootstrap_servers
-        generator = self._generator or built_in_background(
-            partial(RecordGenerator, seed=settings.seed)
-        )
+        generator: RecordGenerator | Callable[[], RecordGenerator]
+        if isinstance(self._generator, RecordGenerator):
+            generator = self._generator
+        else:  # Faker and the draws run in a helper process while the UI loads
+            pools = self._pools = self._generator or PoolsBuild(settings.seed)
+            generator = lambda: RecordGenerator(pools=pools.result())  # noqa: E731
         self.producer = ProduceLoop(
             Producer(settings.client_config(self.bootstrap, **PRODUCER_DEFAULTS)),
             settings.topic, generator, self.control,
@@ -146,6 +135,8 @@ class Pipeline:
     def close(self, flush_timeout: float = FLUSH_TIMEOUT_S) -> int:
         """Stop the loops, flush, stop the broker; returns the records not delivered."""
         self.stop_event.set()
+        if self._pools is not None:
+            self._pools.cancel()
         for done in self._loops_running:
             done.wait(LOOP_EXIT_TIMEOUT_S)
         lost = 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from rtd_tui.records import Encoded, RecordGenerator
+from rtd_tui.generator import Encoded, RecordGenerator
 
 MAX_RATE = 1_000_000.0
 MIN_RATE = 0.01

@@ -11,7 +11,7 @@ from dashboard_kit import still_app
 from rtd_tui.app import RtdApp
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
-from rtd_tui.records import RecordGenerator
+from rtd_tui.generator import RecordGenerator
 
 SIZE = (160, 50)
 
@@ -46,6 +46,19 @@ async def test_live_dashboard_shows_data_and_quits_cleanly() -> None:
         await wait_until(lambda: app.return_code is not None, "the app to exit")
     assert app.return_code == 0
     assert not [t for t in threading.enumerate() if t.name in ("producer", "consumer")]
+
+
+async def test_first_records_do_not_wait_for_the_refresh_interval() -> None:
+    """With a 60 s refresh, the first records still show as soon as they are stored:
+    the app looks for them often until they are drawn, then redraws on the timer only."""
+    app = live_app(refresh=60.0)
+    async with app.run_test(size=SIZE):
+        await wait_until(lambda: app.redraws >= 2, "the first data redraw")
+        assert app._drawn_version is not None and app._drawn_version > 0
+        drawn = app.redraws
+        await wait_until(lambda: app.store.version > app._drawn_version, "more records")
+        await asyncio.sleep(0.5)
+        assert app.redraws == drawn  # after the first data: the (60 s) timer alone
 
 
 async def test_p_stops_the_producer_and_nothing_new_arrives() -> None:

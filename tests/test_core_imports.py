@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 CORE = (
-    "config", "records", "decode", "store", "producer", "consumer", "broker", "pipeline",
-    "ingest", "publish", "tail", "filters", "export", "headless",
+    "config", "reference", "records", "generator", "decode", "store", "producer", "consumer",
+    "broker", "pipeline", "ingest", "publish", "tail", "filters", "export", "headless",
 )
 
 PROBE = f"""
@@ -31,6 +31,18 @@ def test_core_does_not_import_textual() -> None:
     assert {f"rtd_tui.{name}" for name in CORE} <= set(loaded["core"])
     assert loaded["textual"] == []
     assert loaded["plotext"] == []
+
+
+def test_generator_helper_imports_neither_polars_nor_textual() -> None:
+    """The generator's helper process must start fast: Faker only, no polars, no UI."""
+    code = (
+        "import sys, rtd_tui.generator; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('polars', 'textual')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_probe_detects_textual() -> None:

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rtd_tui.decode import DecodedBatch, decode_batch
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.records import (
     CITIES,
     FIELDS,
     STORE_SCHEMA,
     RecordError,
-    RecordGenerator,
     decode,
     encode,
 )

@@ -35,7 +35,8 @@ from test_kafka_integration import (
 
 from rtd_tui.broker import EmbeddedBroker
 from rtd_tui.config import KAFKA_LOGGER
-from rtd_tui.records import FIELDS, ID_RANGE, RecordGenerator
+from rtd_tui.generator import RecordGenerator
+from rtd_tui.records import FIELDS, ID_RANGE
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 Start = Callable[..., subprocess.Popen[str]]

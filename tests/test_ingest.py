@@ -11,8 +11,9 @@ from test_store import assert_matches, batches_of, plain
 
 import rtd_tui.store as store_module
 from rtd_tui.decode import DecodedBatch
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.ingest import IngestStage
-from rtd_tui.records import RecordGenerator, encode
+from rtd_tui.records import encode
 from rtd_tui.store import RecordStore
 
 

@@ -21,8 +21,8 @@ from kafka_server import KafkaServer
 
 from rtd_tui.config import KAFKA_LOGGER, Settings, parse_property
 from rtd_tui.consumer import ConsumeLoop
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl
-from rtd_tui.records import RecordGenerator
 from rtd_tui.store import RecordStore
 
 pytestmark = pytest.mark.kafka

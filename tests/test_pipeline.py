@@ -14,8 +14,8 @@ from confluent_kafka import Producer
 from dashboard_kit import fixture_values
 
 from rtd_tui.config import Settings
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.pipeline import Pipeline
-from rtd_tui.records import RecordGenerator
 from rtd_tui.store import RecordStore
 
 FIXED = datetime(2026, 11, 2, 9, 30)

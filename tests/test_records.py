@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtd_tui import records
+from rtd_tui.generator import Pools, PoolsBuild, RecordGenerator, draw_pools
 from rtd_tui.records import (
     CITIES,
     FIELDS,
     MAX_MESSAGE_BYTES,
     RecordError,
-    RecordGenerator,
     decode,
     encode,
     key_of,
@@ -115,6 +115,42 @@ def test_same_seed_same_records() -> None:
     first = [a.record() for _ in range(500)]
     assert first == [b.record() for _ in range(500)]
     assert first != [c.record() for _ in range(500)]
+
+
+def test_helper_process_draws_the_same_pools_as_in_process() -> None:
+    """The dashboard's helper process (``python -m rtd_tui.generator``) gives the pools
+    this process would draw with the same seed, so ``--seed`` runs stay reproducible."""
+    build = PoolsBuild(seed=31, name_pool=300)
+    assert build.result() == draw_pools(31, name_pool=300)
+    from_helper = RecordGenerator(pools=build.result(), clock=fixed_clock)
+    in_process = RecordGenerator(seed=31, name_pool=300, clock=fixed_clock)
+    assert [from_helper.encoded() for _ in range(2000)] == [
+        in_process.encoded() for _ in range(2000)
+    ]
+
+
+def test_pools_round_trip_through_json() -> None:
+    """The pools and the random state (``gauss_next`` included) survive JSON exactly."""
+    for seed in range(4):
+        pools = draw_pools(seed, name_pool=50)
+        assert Pools.from_json(pools.to_json()) == pools
+
+
+def test_failed_helper_falls_back_to_drawing_in_process(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A helper that cannot run (here: /bin/false as the interpreter) costs time, never records."""
+    monkeypatch.setattr("sys.executable", "/bin/false")
+    build = PoolsBuild(seed=4, name_pool=100)
+    assert build.result() == draw_pools(4, name_pool=100)
+    assert "drawing in-process" in caplog.text
+
+
+def test_cancel_stops_a_running_helper() -> None:
+    """Quitting before the helper finishes leaves no child process behind."""
+    build = PoolsBuild(seed=1)
+    build.cancel()
+    assert build._child is not None and build._child.poll() is not None
 
 
 def test_encoded_matches_encode_of_record() -> None:

@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 
 from rtd_tui.decode import DecodedBatch, decode_batch
-from rtd_tui.records import AGE_RANGE, FIELDS, RecordGenerator, encode
+from rtd_tui.generator import RecordGenerator
+from rtd_tui.records import AGE_RANGE, FIELDS, encode
 from rtd_tui.store import RecordFilter, RecordStore, Snapshot
 
 N_RECORDS = 20_000

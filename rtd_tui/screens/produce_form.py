@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Static, TabbedContent, TabPane, TextArea
 
+from rtd_tui.generator import RecordGenerator
 from rtd_tui.publish import (
     Delivery,
     DraftError,
@@ -34,7 +35,7 @@ from rtd_tui.publish import (
     record_from_json,
     texts_of,
 )
-from rtd_tui.records import AGE_RANGE, CITIES, FIELDS, ID_RANGE, VALUE_RANGE, RecordGenerator
+from rtd_tui.records import AGE_RANGE, CITIES, FIELDS, ID_RANGE, VALUE_RANGE
 
 if TYPE_CHECKING:
     from rtd_tui.app import RtdApp
