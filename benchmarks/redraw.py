@@ -1,11 +1,13 @@
 """Redraw: one full dashboard redraw at 200 x 60 with 1k, 100k and 1M records in the store.
 
 The app is the one the user gets (``make_app``), workers off. One timed redraw is
-the timer's work (``app.redraw(force=True)``: snapshot and every widget fed) plus
-Textual's screen update (layout, and rendering every changed widget to strips),
-run synchronously rather than waiting for the next frame.
-Between redraws a few new records arrive, so nothing can be served from a cache
-of the previous frame.
+everything the UI thread does from the timer's tick (``app.redraw(force=True)``:
+snapshot, every widget fed) until the frames it causes are composed and written
+and the app is idle again: layout, the charts' plotext drawing, the tables'
+lines. It is measured as the UI thread's CPU time (``time.thread_time``), so the
+wait for Textual's next frame slot is not counted; the idle app's own cost for
+the same wait is measured and subtracted. Between redraws a few new records
+arrive, so nothing can be served from a cache of the previous frame.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from typing import Any
 
 import polars as pl
 
@@ -55,16 +58,36 @@ class RowSource:
 
 async def _redraws(store: RecordStore, source: RowSource, repeats: int) -> list[float]:
     app = make_app(Settings(window=store.window), store=store, start=False)
+    frames = [0]
+    display = app._display
+
+    def counted(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        frames[0] += 1
+
+    app._display = counted  # type: ignore[method-assign]
     times: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+
+        async def settle() -> float:
+            """UI-thread CPU seconds spent until the app is idle again."""
+            started = time.thread_time()
+            await pilot.pause()
+            await pilot.pause()
+            return time.thread_time() - started
+
+        await settle()
+        idle = statistics.median([await settle() for _ in range(5)])
         for _ in range(repeats + 1):
             store.ingest(source.batch(TRICKLE))
-            await pilot.pause()
-            started = time.perf_counter()
+            await settle()
+            before = frames[0]
+            started = time.thread_time()
             app.redraw(force=True)
-            app.screen._on_timer_update()  # layout and paint now, as the next frame would
-            times.append(time.perf_counter() - started)
+            while frames[0] == before:  # the first frame with the new data
+                await asyncio.sleep(0)
+            await settle()  # and whatever follows (scrollbars, a second layout pass)
+            times.append(time.thread_time() - started - idle)
     return times[1:]  # the first redraw warms caches (fonts, styles)
 
 
@@ -77,7 +100,7 @@ def measure(sizes: tuple[int, ...], repeats: int) -> list[Figure]:
         source.fill(store, count)
         times = asyncio.run(_redraws(store, source, repeats))
         medians[count] = statistics.median(times) * 1000
-    section = f"redraw, {SIZE[0]}×{SIZE[1]}, median of {repeats}"
+    section = f"redraw, {SIZE[0]}×{SIZE[1]}, UI-thread CPU, median of {repeats}"
     figures = [
         Figure(section, f"{count:,} records", f"{ms:.1f} ms", f"≤ {TARGET_MS:.0f} ms",
                ms <= TARGET_MS)

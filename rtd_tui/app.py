@@ -242,15 +242,11 @@ class RtdApp(App[int]):
         """(partition, offset) of the latest-records row under the cursor, if any."""
         if (screen := self.dashboard) is None:
             return None
-        table = screen.query_one(LatestTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        partition, _, offset = key.partition(":")
-        return int(partition), int(offset)
+        row = screen.query_one(LatestTable).selected()
+        return None if row is None else (row["partition"], row["offset"])
 
-    def on_data_table_row_selected(self, event: LatestTable.RowSelected) -> None:
-        if isinstance(event.data_table, LatestTable):
+    def on_frame_table_row_selected(self, event: LatestTable.RowSelected) -> None:
+        if isinstance(event.table, LatestTable):
             self.action_detail()
 
     def action_detail(self) -> None:

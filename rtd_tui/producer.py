@@ -163,8 +163,9 @@ class ProduceLoop:
         try:
             for _ in range(n):
                 record = pending or encoded()
+                key, value = record
                 try:
-                    produce(topic, value=record.value, key=record.key, on_delivery=on_delivery)
+                    produce(topic, value, key, on_delivery=on_delivery)
                 except BufferError:
                     self.stats.sent += sent  # before poll() serves delivery reports
                     sent = 0

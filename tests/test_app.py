@@ -12,6 +12,7 @@ from rtd_tui.app import RtdApp
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
 from rtd_tui.generator import RecordGenerator
+from rtd_tui.widgets.plot import PlotWidget
 
 SIZE = (160, 50)
 
@@ -198,16 +199,28 @@ async def test_enter_opens_the_selected_record_and_shift_r_prefills_the_form() -
         assert app.screen.query_one("#field-nome", Input).value == newest["nome"]
 
 
+def _drawn(chart: PlotWidget) -> list[tuple[str, str]]:
+    """Every cell run the chart draws, with its style, top to bottom."""
+    return [
+        (segment.text, str(segment.style))
+        for y in range(chart.content_size.height)
+        for segment in chart.render_line(y)
+    ]
+
+
 async def test_charts_follow_the_theme() -> None:
     app = still_app()
     async with app.run_test(size=SIZE) as pilot:
-        chart = app.screen.query_one("#chart-city")
-        before = chart.theme_color("primary")  # type: ignore[attr-defined]
-        drawn = chart.render().spans  # type: ignore[attr-defined]
+        chart = app.screen.query_one("#chart-city", PlotWidget)
+        before = chart.theme_color("primary")
+        drawn = _drawn(chart)
+        assert any("█" in text for text, _ in drawn)  # the bars are drawn
         app.theme = "gruvbox" if app.theme != "gruvbox" else "nord"
         await pilot.pause()
-        assert chart.theme_color("primary") != before  # type: ignore[attr-defined]
-        assert chart.render().spans != drawn  # type: ignore[attr-defined]
+        assert chart.theme_color("primary") != before
+        after = _drawn(chart)
+        assert [text for text, _ in after] == [text for text, _ in drawn]  # same chart
+        assert [style for _, style in after] != [style for _, style in drawn]  # new colours
 
 
 async def test_rejected_card_counts_and_explains_reasons() -> None:

@@ -1,7 +1,9 @@
 """A widget that owns one plotext figure and renders it at its own size.
 
 Never plotext's module-global figure: each chart has its own (as textual-plotext
-does). The figure is rebuilt only when the data or the size changed.
+does). The figure is rebuilt only when the data or the size changed, and its
+character matrix becomes Textual strips directly (Line API): printing it as ANSI
+text and parsing that back cost more than plotext's own drawing for the scatter.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from typing import Any
 
 import plotext._utility as plotext_utility
 from plotext._figure import _figure_class
-from rich.text import Text
+from rich.ansi import AnsiDecoder
+from rich.segment import Segment
+from rich.style import Style
 from textual.color import Color
+from textual.strip import Strip
 from textual.widget import Widget
 
 
@@ -22,6 +27,44 @@ def _ordered_unique(data: Any) -> list[Any]:
 # plotext de-duplicates tick labels through set(), whose order follows the hash seed;
 # keep first-seen order so the same data always draws the same screen.
 plotext_utility.no_duplicates = _ordered_unique
+
+
+_CELL_STYLES: dict[str, Style] = {}
+
+
+def _cell_style(fullground: Any, style: Any, background: Any) -> Style:
+    """The Rich style of a plotext cell's colours, read back from the ANSI codes plotext
+    itself would print for them (cached: a chart uses a handful)."""
+    key = repr((fullground, style, background))  # plotext colours may be lists
+    found = _CELL_STYLES.get(key)
+    if found is None:
+        ansi = plotext_utility.colors_to_ansi(fullground, style, background)
+        line = AnsiDecoder().decode_line(ansi + "x")
+        styles = [span.style for span in line.spans if isinstance(span.style, Style)]
+        found = Style.chain(*styles) if styles else Style.null()
+        _CELL_STYLES[key] = found
+    return found
+
+
+def matrix_strips(matrix: Any, base: Style) -> list[Strip]:
+    """One strip per row of a built plotext matrix, top row first, runs of one colour
+    merged into one segment."""
+    strips: list[Strip] = []
+    cols = matrix.cols
+    for row in reversed(matrix.Rows):
+        markers, fgs, sts, bgs = (matrix.marker[row], matrix.fullground[row],
+                                  matrix.style[row], matrix.background[row])
+        segments: list[Segment] = []
+        start = 0
+        for col in range(1, cols + 1):
+            if col < cols and fgs[col] == fgs[start] and sts[col] == sts[start] \
+                    and bgs[col] == bgs[start]:
+                continue
+            style = base + _cell_style(fgs[start], sts[start], bgs[start])
+            segments.append(Segment("".join(markers[start:col]), style))
+            start = col
+        strips.append(Strip(segments, cols))
+    return strips
 
 
 class PlotWidget(Widget):
@@ -37,7 +80,7 @@ class PlotWidget(Widget):
         self.border_title = title
         self._data: Any = None
         self._cache_key: tuple[int, int, int, str] | None = None
-        self._cache: Text = Text()
+        self._strips: list[Strip] = []
         self._version = 0
 
     def set_data(self, data: Any) -> None:
@@ -46,25 +89,30 @@ class PlotWidget(Widget):
         self._version += 1
         self.refresh()
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
         width, height = self.content_size
         key = (self._version, width, height, self.app.theme)
         if key != self._cache_key:
-            self._cache = self._build(width, height)
+            self._strips = [strip.crop_extend(0, width, self.rich_style)
+                            for strip in self._build(width, height)]
             self._cache_key = key
-        return self._cache
+        return self._strips[y] if y < len(self._strips) else Strip.blank(width, self.rich_style)
 
-    def _build(self, width: int, height: int) -> Text:
+    def _build(self, width: int, height: int) -> list[Strip]:
         if width < 10 or height < 4:
-            return Text("")
+            return []
+        base = self.rich_style
         if self._data is None or not self.has_data(self._data):
-            return Text("waiting for records…", style="dim", justify="center")
+            text = "waiting for records…".center(width)
+            return [Strip([Segment(text, base + Style(dim=True))])]
         fig = _figure_class()
         fig._limit_size(False, False)  # size by the widget, not by the process's terminal
         fig.plotsize(width, self.figure_height(self._data, height))
         fig.theme("clear")
         self.draw(fig, self._data, width, height)
-        return Text.from_ansi(fig.build(), no_wrap=True)
+        fig._set_sizes()
+        fig._build_matrix()  # what fig.build() does, without printing it as ANSI text
+        return matrix_strips(fig.monitor.matrix, base)
 
     def theme_color(self, name: str) -> tuple[int, int, int]:
         """An RGB colour of the app's theme, so the charts follow a theme change."""
