@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -74,8 +73,15 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+    """Peak resident set size of this process so far, in MB (Linux: VmHWM, in KiB).
+
+    Not ``getrusage().ru_maxrss``: Linux carries it over from the parent through
+    fork and exec, so a subprocess started by a 335 MB runner reported 335 MB.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def machine() -> dict[str, str]:
