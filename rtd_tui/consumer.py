@@ -36,7 +36,7 @@ CONSUMER_DEFAULTS: dict[str, object] = {
     "enable.auto.commit": False,
     "enable.auto.offset.store": False,
     "auto.offset.reset": "earliest",
-    "fetch.wait.max.ms": 100,
+    "fetch.wait.max.ms": 10,  # low latency: a live view, not a batch job (-X overrides)
 }
 METADATA_EVERY_S = 2.0
 TAIL_KEEP = 500
@@ -87,7 +87,7 @@ class ConsumeLoop:
         store: RecordStore,
         start_from: str | int = "earliest",
         batch_size: int = 10_000,
-        poll_timeout: float = 0.05,
+        poll_timeout: float = 0.02,
         on_tail: Callable[[list[Message]], None] | None = None,
     ) -> None:
         self._config = {**CONSUMER_DEFAULTS, **config, "error_cb": self._on_error}
