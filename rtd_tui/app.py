@@ -8,6 +8,7 @@ and redraws, only when the store changed and the view is not paused.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -80,6 +81,9 @@ class RtdApp(App[int]):
     async def on_mount(self) -> None:
         await self.push_screen(DashboardScreen())
         self.redraw(force=True)
+        # Modules, classes, styles and widgets made so far live as long as the app: keep
+        # them out of the collector's full passes (~9 ms of every redraw at 200x60).
+        gc.freeze()
         self.set_interval(self.pipeline.settings.refresh, self.redraw)
         if self.run_workers:
             self._produce()

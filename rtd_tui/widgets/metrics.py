@@ -32,7 +32,9 @@ class MetricCard(Widget):
     def show(self, value: str) -> None:
         if value != self.value:
             self.value = value
-            self.refresh(layout=True)
+            # A bordered card has a fixed size; an inline one (short screens) fits its text.
+            width = self.styles.width
+            self.refresh(layout=width is None or width.is_auto)
 
     def render(self) -> Text:
         if self.styles.border_top[0] in ("", "none", "hidden"):

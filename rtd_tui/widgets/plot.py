@@ -24,9 +24,42 @@ def _ordered_unique(data: Any) -> list[Any]:
     return list(dict.fromkeys(data))
 
 
+def _fill_boundaries(x: list[Any], y: list[Any]) -> list[Any]:
+    """plotext's ``get_fill_boundaries`` in one pass instead of one pass per point: for
+    each point, the lowest y below it in its column (itself if none is lower)."""
+    lowest: dict[Any, Any] = {}
+    for xi, yi in zip(x, y, strict=True):
+        if xi not in lowest or yi < lowest[xi]:
+            lowest[xi] = yi
+    return [lowest[xi] if lowest[xi] < yi else yi for xi, yi in zip(x, y, strict=True)]
+
+
+def _fill_data(x: list[Any], y: list[Any], y0: Any, *other: Any) -> list[Any]:
+    """plotext's ``fill_data`` (bars are drawn as filled columns) with a set for the
+    points already filled, where plotext searched a list for each one."""
+    y0s = _fill_boundaries(x, y) if isinstance(y0, str) else [y0] * len(x)
+    extra = plotext_utility.transpose(other, len(other))
+    xf: list[Any] = []
+    yf: list[Any] = []
+    of: list[Any] = []
+    seen: set[tuple[Any, Any]] = set()
+    for i, (xi, yi, y0i) in enumerate(zip(x, y, y0s, strict=True)):
+        if (xi, yi) in seen:
+            continue
+        seen.add((xi, yi))
+        yn = range(y0i, yi + 1) if y0i < yi else range(yi, y0i) if y0i > yi else [y0i]
+        xf += [xi] * len(yn)
+        yf += yn
+        of += [extra[i]] * len(yn)
+    return [xf, yf, *plotext_utility.transpose(of, len(other))]
+
+
 # plotext de-duplicates tick labels through set(), whose order follows the hash seed;
 # keep first-seen order so the same data always draws the same screen.
 plotext_utility.no_duplicates = _ordered_unique
+# Same results, linear time: bar charts spent most of their drawing in these two.
+plotext_utility.get_fill_boundaries = _fill_boundaries
+plotext_utility.fill_data = _fill_data
 
 
 _CELL_STYLES: dict[str, Style] = {}

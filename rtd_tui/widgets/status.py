@@ -22,7 +22,7 @@ class StatusLine(Static):
     """One line that says where the data comes from and whether it is flowing."""
 
     DEFAULT_CSS = """
-    StatusLine { height: 1; background: $panel; padding: 0 1; }
+    StatusLine { width: 1fr; height: 1; background: $panel; padding: 0 1; }
     """
 
     def show(
@@ -57,4 +57,4 @@ class StatusLine(Static):
         line.append(*SEPARATOR)
         line.append("updated ", style="dim")
         line.append(updated.strftime("%H:%M:%S") if updated else "—")
-        self.update(line)
+        self.update(line, layout=False)  # one line, full width: the text never resizes it

@@ -15,9 +15,10 @@ from typing import Any, ClassVar
 import polars as pl
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -99,6 +100,8 @@ class FrameTable(ScrollView, can_focus=True):
         self._lines: list[str] = []
         self._header = ""
         self.cursor_row = 0
+        self._line_styles = (Style(), Style(), Style(), Style())  # set by render_lines
+        self._line_width = 0
 
     def on_mount(self) -> None:
         self._layout([[] for _ in self.COLUMNS])
@@ -139,24 +142,31 @@ class FrameTable(ScrollView, can_focus=True):
         ]
         self.virtual_size = Size(cell_len(self._header), len(self._lines) + 1)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Resolve the four line styles once per render, not once per line (each is a
+        walk up the DOM), then let Textual ask for the lines."""
+        base = self.rich_style
+        self._line_styles = (
+            base,
+            base + self.get_component_rich_style("frame-table--header"),
+            base + self.get_component_rich_style("frame-table--even-row"),
+            base + self.get_component_rich_style("frame-table--cursor"),
+        )
+        self._line_width = self.scrollable_content_region.width
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        width = self._line_width
+        plain, header, even, cursor = self._line_styles
         if y == 0:
-            text, style = self._header, base + self.get_component_rich_style(
-                "frame-table--header")
+            text, style = self._header, header
         else:
             index = scroll_y + y - 1
             if index >= len(self._lines):
-                return Strip.blank(width, base)
+                return Strip.blank(width, plain)
             text = self._lines[index]
-            if index == self.cursor_row:
-                style = base + self.get_component_rich_style("frame-table--cursor")
-            elif index % 2:
-                style = base + self.get_component_rich_style("frame-table--even-row")
-            else:
-                style = base
+            style = cursor if index == self.cursor_row else even if index % 2 else plain
         return Strip([Segment(text, style)], cell_len(text)).crop_extend(
             scroll_x, scroll_x + width, style)
 

@@ -1,0 +1,85 @@
+"""The chart plumbing: plotext's fill functions we replace, and matrix → strips."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+from typing import Any
+
+import plotext._utility as plotext_utility
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from plotext._figure import _figure_class
+from rich.style import Style
+from rich.text import Text
+
+from rtd_tui.widgets.plot import _fill_boundaries, _fill_data, matrix_strips
+
+
+def _pristine_plotext_utility() -> ModuleType:
+    """A fresh copy of plotext's ``_utility`` module, untouched by our replacements."""
+    spec = importlib.util.find_spec("plotext._utility")
+    assert spec is not None and spec.origin is not None
+    fresh = importlib.util.spec_from_file_location("plotext_utility_pristine", spec.origin)
+    assert fresh is not None and fresh.loader is not None
+    module = importlib.util.module_from_spec(fresh)
+    fresh.loader.exec_module(module)
+    return module
+
+
+PRISTINE = _pristine_plotext_utility()
+
+points = st.lists(
+    st.tuples(st.integers(-5, 30), st.integers(-5, 30), st.sampled_from("ab"), st.integers(0, 3)),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(points, st.one_of(st.integers(-5, 30), st.just("min")))
+def test_fill_data_equals_plotext(data: list[tuple[int, int, str, int]], level: Any) -> None:
+    """Same filled cells, in the same order, with the same markers and colours."""
+    x = [p[0] for p in data]
+    y = [p[1] for p in data]
+    markers = [p[2] for p in data]
+    colors = [p[3] for p in data]
+    assert _fill_data(x, y, level, markers, colors) == PRISTINE.fill_data(
+        x, y, level, markers, colors
+    )
+    assert _fill_boundaries(x, y) == PRISTINE.get_fill_boundaries(x, y)
+
+
+def test_the_replacements_are_installed() -> None:
+    assert plotext_utility.fill_data is _fill_data
+    assert plotext_utility.get_fill_boundaries is _fill_boundaries
+
+
+def test_matrix_strips_match_plotexts_own_printout() -> None:
+    """Text and colours of every cell equal what plotext prints as ANSI for the figure."""
+    fig = _figure_class()
+    fig._limit_size(False, False)
+    fig.plotsize(60, 14)
+    fig.theme("clear")
+    fig.bar(["São Paulo", "Recife", "Natal"], [300.0, 120.5, 42.0], orientation="h",
+            color=(10, 120, 200))
+    printed = Text.from_ansi(fig.build(), no_wrap=True)
+    strips = matrix_strips(fig.monitor.matrix, Style())
+    lines = printed.split("\n", allow_blank=True)
+    assert [strip.text for strip in strips] == [line.plain for line in lines][: len(strips)]
+    for strip, line in zip(strips, lines, strict=False):
+        ours = [(seg.text, seg.style) for seg in strip if seg.text]
+        col = 0
+        for text, style in ours:
+            assert style is not None
+            expected = line.get_style_at_offset(_console(), col)
+            assert style.color == expected.color and style.bgcolor == expected.bgcolor, (
+                text, style, expected,
+            )
+            col += len(text)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console()
