@@ -13,7 +13,7 @@ from plotext._figure import _figure_class
 from rich.style import Style
 from rich.text import Text
 
-from rtd_tui.widgets.plot import _fill_boundaries, _fill_data, matrix_strips
+from rtd_tui.widgets.plot import _fill_boundaries, _fill_data, _matrix_data, matrix_strips
 
 
 def _pristine_plotext_utility() -> ModuleType:
@@ -50,9 +50,25 @@ def test_fill_data_equals_plotext(data: list[tuple[int, int, str, int]], level: 
     assert _fill_boundaries(x, y) == PRISTINE.get_fill_boundaries(x, y)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.floats(-1e6, 1e6), st.integers(-10**6, 10**6), st.none(),
+                       st.just(float("nan"))), max_size=40),
+    st.floats(-1e3, 1e3),
+    st.floats(1e-3, 1e4),
+    st.integers(1, 400),
+)
+def test_matrix_data_equals_plotext(data: list[Any], low: float, span: float, bins: int) -> None:
+    """The same cell for every point (NaN compared as NaN), whatever the axis."""
+    lim = [low, low + span]
+    ours, theirs = _matrix_data(data, lim, bins), PRISTINE.get_matrix_data(data, lim, bins)
+    assert [repr(v) for v in ours] == [repr(v) for v in theirs]
+
+
 def test_the_replacements_are_installed() -> None:
     assert plotext_utility.fill_data is _fill_data
     assert plotext_utility.get_fill_boundaries is _fill_boundaries
+    assert plotext_utility.get_matrix_data is _matrix_data
 
 
 def test_matrix_strips_match_plotexts_own_printout() -> None:
@@ -64,7 +80,7 @@ def test_matrix_strips_match_plotexts_own_printout() -> None:
     fig.bar(["São Paulo", "Recife", "Natal"], [300.0, 120.5, 42.0], orientation="h",
             color=(10, 120, 200))
     printed = Text.from_ansi(fig.build(), no_wrap=True)
-    strips = matrix_strips(fig.monitor.matrix, Style())
+    strips = matrix_strips(fig.monitor.matrix, Style(), 60)
     lines = printed.split("\n", allow_blank=True)
     assert [strip.text for strip in strips] == [line.plain for line in lines][: len(strips)]
     for strip, line in zip(strips, lines, strict=False):
