@@ -233,3 +233,19 @@ async def test_rejected_card_counts_and_explains_reasons() -> None:
         assert card.value == "3"  # type: ignore[attr-defined]
         assert card.has_class("warn")
         assert card.tooltip == "2  not JSON\n1  not an object"
+
+
+async def test_garbage_is_collected_on_the_apps_timer_and_restored_on_exit() -> None:
+    """Automatic collection is off while the app runs (it used to land mid-frame); the
+    app's own timer collects instead, and the interpreter gets its setting back."""
+    import gc
+
+    assert gc.isenabled()
+    app = still_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert not gc.isenabled()
+        before = gc.get_stats()[1]["collections"]
+        await pilot.pause(2.5)
+        assert gc.get_stats()[1]["collections"] >= before + 2
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
