@@ -18,6 +18,10 @@ from benchmarks.common import Figure, Sizes, apache_kafka, java_version, machine
 from rtd_tui.broker import EmbeddedBroker
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+README = Path(__file__).resolve().parents[1] / "README.md"
+#: The README shows the latest full table between these two lines.
+README_MARKERS = ("<!-- benchmark results: written by `python -m benchmarks` -->",
+                  "<!-- end of benchmark results -->")
 SECTIONS = ("ingest", "producer", "redraw", "memory", "latency")
 
 
@@ -100,6 +104,18 @@ def report(figures: list[Figure], sizes_label: str) -> str:
     return "\n".join(lines)
 
 
+def update_readme(readme: Path, results: str) -> None:
+    """Put the machine and the table of ``results`` between the README's markers."""
+    start, end = README_MARKERS
+    text = readme.read_text(encoding="utf-8")
+    head, found, rest = text.partition(start)
+    _, found_end, tail = rest.partition(end)
+    if not (found and found_end):
+        raise RuntimeError(f"{readme.name} lacks the benchmark markers")
+    body = results.split("\n", 2)[2].strip()  # without the title line
+    readme.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run < 1 min")
@@ -119,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if full or args.write:
         RESULTS.write_text(text, encoding="utf-8")
         print(f"written to {RESULTS}", file=sys.stderr)
+    if full:
+        update_readme(README, text)
+        print(f"table copied into {README}", file=sys.stderr)
     misses = [f for f in figures if f.ok is False]
     return 1 if misses else 0
 
