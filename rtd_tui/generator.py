@@ -109,6 +109,7 @@ class PoolsBuild:
         self.name_pool = name_pool
         self._pools: Pools | None = None
         self._child: subprocess.Popen[bytes] | None = None
+        self._cancelled = False
         try:
             self._child = subprocess.Popen(
                 [sys.executable, "-m", "rtd_tui.generator", json.dumps(seed), str(name_pool)],
@@ -124,6 +125,8 @@ class PoolsBuild:
         if child is None:
             return
         out, err = child.communicate()
+        if self._cancelled:
+            return
         if child.returncode != 0:
             detail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
             log.warning("generator helper exited %s (%s): drawing in-process",
@@ -143,6 +146,7 @@ class PoolsBuild:
 
     def cancel(self) -> None:
         """Stop the helper if it still runs (the app quit before it finished)."""
+        self._cancelled = True
         child = self._child
         if child is not None and child.poll() is None:
             child.kill()
