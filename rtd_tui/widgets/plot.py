@@ -9,6 +9,8 @@ text and parsing that back cost more than plotext's own drawing for the scatter.
 from __future__ import annotations
 
 import math
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import plotext._utility as plotext_utility
@@ -104,20 +106,19 @@ def matrix_strips(matrix: Any, base: Style, width: int) -> list[Strip]:
     strips: list[Strip] = []
     cols = matrix.cols
     for row in reversed(matrix.Rows):
-        markers, fgs, sts, bgs = (matrix.marker[row], matrix.fullground[row],
-                                  matrix.style[row], matrix.background[row])
-        segments: list[Segment] = []
-        start = 0
-        for col in range(1, cols + 1):
-            if col < cols and fgs[col] == fgs[start] and sts[col] == sts[start] \
-                    and bgs[col] == bgs[start]:
-                continue
-            style = base + _cell_style(fgs[start], sts[start], bgs[start])
-            segments.append(Segment("".join(markers[start:col]), style))
-            start = col
+        cells = zip(matrix.marker[row], matrix.fullground[row], matrix.style[row],
+                    matrix.background[row], strict=True)
+        segments = [
+            Segment("".join(map(_MARKER, run)), base + _cell_style(*colors))
+            for colors, run in groupby(cells, key=_COLORS)
+        ]
         strip = Strip(segments, cols)
         strips.append(strip if cols == width else strip.crop_extend(0, width, base))
     return strips
+
+
+_MARKER = itemgetter(0)
+_COLORS = itemgetter(1, 2, 3)
 
 
 class PlotWidget(Widget):

@@ -37,13 +37,19 @@ class Column:
     max_width: int = 32
 
 
-def _fit(text: str, width: int, right: bool) -> str:
-    """``text`` in exactly ``width`` cells: padded on the aligned side, or cut with '…'."""
-    size = cell_len(text)
-    if size > width:
-        return set_cell_size(text, width - 1) + "…"
-    pad = " " * (width - size)
-    return pad + text if right else text + pad
+def _column(name: str, texts: list[str], right: bool, max_width: int) -> list[str]:
+    """Header and cells of one column, each in exactly the column's width of cells
+    (plus a space each side): padded on the aligned side, or cut with '…'."""
+    texts = [name, *texts]
+    sizes = [cell_len(t) for t in texts]
+    width = min(max_width, max(sizes))
+    out = []
+    for text, size in zip(texts, sizes, strict=True):
+        if size > width:
+            text, size = set_cell_size(text, width - 1) + "…", width
+        pad = " " * (width - size)
+        out.append(f" {pad}{text} " if right else f" {text}{pad} ")
+    return out
 
 
 class FrameTable(ScrollView, can_focus=True):
@@ -126,21 +132,13 @@ class FrameTable(ScrollView, can_focus=True):
 
     def _layout(self, cells: list[list[str]]) -> None:
         """Column widths from the header and every row's text, then one string per line."""
-        widths = [
-            min(col.max_width, max([cell_len(col.name), *map(cell_len, texts)]))
+        columns = [
+            _column(col.name, texts, col.right, col.max_width)
             for col, texts in zip(self.COLUMNS, cells, strict=True)
         ]
-        aligned = [(w, col.right) for w, col in zip(widths, self.COLUMNS, strict=True)]
-        self._header = "".join(
-            f" {_fit(col.name, w, right)} " for col, (w, right) in zip(self.COLUMNS, aligned,
-                                                                      strict=True)
-        )
-        self._lines = [
-            "".join(f" {_fit(text, w, right)} " for text, (w, right) in zip(row, aligned,
-                                                                           strict=True))
-            for row in zip(*cells, strict=True)
-        ]
-        self.virtual_size = Size(cell_len(self._header), len(self._lines) + 1)
+        header, *self._lines = ["".join(line) for line in zip(*columns, strict=True)]
+        self._header = header
+        self.virtual_size = Size(cell_len(header), len(self._lines) + 1)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Resolve the four line styles once per render, not once per line (each is a
