@@ -19,6 +19,7 @@ from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl
 from rtd_tui.records import encode, key_of
 
 TARGET = 100_000.0
+ROUNDS = 3
 
 
 def _producer(bootstrap: str) -> Producer:
@@ -55,12 +56,19 @@ def measure(label: str, bootstrap: str, topic: str, count: int, seconds: float) 
     # Warm-up, not counted: Apache Kafka's JVM compiles its hot paths in the first seconds
     # (a cold broker measured 20-30 % slower), and the topic's segments get created.
     loop_rate(bootstrap, topic, max(count // 5, 1))
-    ours = loop_rate(bootstrap, topic, count)
-    original = sync_rate(bootstrap, topic, seconds)
-    section = f"producer, {label}"
+    # Alternated rounds, best of each, as for ingest: other load on a shared machine only
+    # ever slows a round down, so the best is the closest to what the code can do.
+    ours: list[float] = []
+    originals: list[float] = []
+    for _ in range(ROUNDS):
+        ours.append(loop_rate(bootstrap, topic, count))
+        originals.append(sync_rate(bootstrap, topic, seconds))
+    best, original = max(ours), max(originals)
+    section = f"producer, {label}, best of {ROUNDS}"
+    rounds = " / ".join(f"{r / 1000:,.0f}k" for r in ours)
     return [
         Figure(section, "original: produce + flush() per record", f"{original:,.0f} rec/s"),
-        Figure(section, f"ProduceLoop --rate max, {count:,} delivered", f"{ours:,.0f} rec/s",
-               f"≥ {TARGET:,.0f} rec/s", ours >= TARGET),
-        Figure(section, "speed-up", f"{ours / original:,.0f}×"),
+        Figure(section, f"ProduceLoop --rate max, {count:,} delivered (rounds: {rounds})",
+               f"{best:,.0f} rec/s", f"≥ {TARGET:,.0f} rec/s", best >= TARGET),
+        Figure(section, "speed-up", f"{best / original:,.0f}×"),
     ]

@@ -216,8 +216,12 @@ class RecordGenerator:
         name_frags = [_json(n) + b', "idade": ' for n in names]
         age_frags = {a: b"%d" % a + b', "cidade": ' for a in set(pools.ages)}
         city_frags = [_json(c) + b', "valor": ' for c in CITIES]
-        self._keys = [b"%d" % i for i in pools.ids]
-        self._id_frags = [b'{"id": ' + k + b', "nome": ' for k in self._keys]
+        # One bytes object per distinct id (9,000), shared by the pool's slots: a smaller
+        # working set for the random lookups of encoded().
+        keys = {i: b"%d" % i for i in set(pools.ids)}
+        id_frags = {i: b'{"id": ' + k + b', "nome": ' for i, k in keys.items()}
+        self._keys = [keys[i] for i in pools.ids]
+        self._id_frags = [id_frags[i] for i in pools.ids]
         self._name_frags = [name_frags[i] for i in picks]
         self._age_frags = [age_frags[a] for a in pools.ages]
         self._city_frags = [city_frags[c] for c in pools.cities]
