@@ -6,6 +6,7 @@ import importlib.util
 from types import ModuleType
 from typing import Any
 
+import plotext._matrix as plotext_matrix
 import plotext._utility as plotext_utility
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,21 +14,29 @@ from plotext._figure import _figure_class
 from rich.style import Style
 from rich.text import Text
 
-from rtd_tui.widgets.plot import _fill_boundaries, _fill_data, _matrix_data, matrix_strips
+from rtd_tui.widgets.plot import (
+    _fill_boundaries,
+    _fill_data,
+    _insert_element,
+    _matrix_data,
+    _set_matrices,
+    matrix_strips,
+)
 
 
-def _pristine_plotext_utility() -> ModuleType:
-    """A fresh copy of plotext's ``_utility`` module, untouched by our replacements."""
-    spec = importlib.util.find_spec("plotext._utility")
+def _pristine(name: str) -> ModuleType:
+    """A fresh copy of one of plotext's modules, untouched by our replacements."""
+    spec = importlib.util.find_spec(name)
     assert spec is not None and spec.origin is not None
-    fresh = importlib.util.spec_from_file_location("plotext_utility_pristine", spec.origin)
+    fresh = importlib.util.spec_from_file_location(f"{name}_pristine", spec.origin)
     assert fresh is not None and fresh.loader is not None
     module = importlib.util.module_from_spec(fresh)
     fresh.loader.exec_module(module)
     return module
 
 
-PRISTINE = _pristine_plotext_utility()
+PRISTINE = _pristine("plotext._utility")
+PRISTINE_MATRIX = _pristine("plotext._matrix").matrix_class
 
 points = st.lists(
     st.tuples(st.integers(-5, 30), st.integers(-5, 30), st.sampled_from("ab"), st.integers(0, 3)),
@@ -65,10 +74,42 @@ def test_matrix_data_equals_plotext(data: list[Any], low: float, span: float, bi
     assert [repr(v) for v in ours] == [repr(v) for v in theirs]
 
 
+cells = st.tuples(
+    st.integers(-3, 25), st.integers(-3, 12), st.sampled_from("█▌x "),
+    st.sampled_from([None, "red", (1, 2, 3)]), st.sampled_from([None, "bold"]),
+    st.sampled_from([None, "blue"]), st.sampled_from([False, True, None]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 22), st.integers(0, 10),
+    st.tuples(st.integers(-2, 24), st.integers(-2, 24), st.integers(-2, 12), st.integers(-2, 12)),
+    st.lists(cells, max_size=40),
+)
+def test_matrix_cells_equal_plotext(
+    cols: int, rows: int, area: tuple[int, int, int, int], inserts: list[Any]
+) -> None:
+    """Building a canvas and filling cells gives the same four matrices as plotext."""
+    ours, theirs = plotext_matrix.matrix_class(), PRISTINE_MATRIX()
+    for matrix in (ours, theirs):
+        matrix.set_size(cols, rows)
+        matrix.set_canvas_area(*area)
+        matrix.set_axes_color("white")
+        matrix.set_canvas_color("black")
+        matrix.set_matrices()
+        for col, row, marker, fg, style, bg, check in inserts:
+            matrix.insert_element(col, row, marker, fg, style, bg, check)
+    for name in ("marker", "fullground", "background", "style"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+
+
 def test_the_replacements_are_installed() -> None:
     assert plotext_utility.fill_data is _fill_data
     assert plotext_utility.get_fill_boundaries is _fill_boundaries
     assert plotext_utility.get_matrix_data is _matrix_data
+    assert plotext_matrix.matrix_class.insert_element is _insert_element
+    assert plotext_matrix.matrix_class.set_matrices is _set_matrices
 
 
 def test_matrix_strips_match_plotexts_own_printout() -> None:
