@@ -53,7 +53,6 @@ class Pipeline:
         self.store = store
         self.control = ProducerControl(enabled=settings.producer_on, rate=settings.rate)
         self._generator = generator
-        self._pools: PoolsBuild | None = None
         self.stop_event = threading.Event()
         self._loops_running: list[threading.Event] = []
         self.broker: EmbeddedBroker | None = None
@@ -70,12 +69,14 @@ class Pipeline:
         if settings.embedded:
             self.broker = EmbeddedBroker(settings.topic)
             self.bootstrap = self.broker.bootstrap_servers
+        if self._generator is None:  # Faker and the draws run in a helper process meanwhile
+            self._generator = PoolsBuild(settings.seed)
         generator: RecordGenerator | Callable[[], RecordGenerator]
-        if isinstance(self._generator, RecordGenerator):
-            generator = self._generator
-        else:  # Faker and the draws run in a helper process while the UI loads
-            pools = self._pools = self._generator or PoolsBuild(settings.seed)
+        if isinstance(self._generator, PoolsBuild):
+            pools = self._generator
             generator = lambda: RecordGenerator(pools=pools.result())  # noqa: E731
+        else:
+            generator = self._generator
         self.producer = ProduceLoop(
             Producer(settings.client_config(self.bootstrap, **PRODUCER_DEFAULTS)),
             settings.topic, generator, self.control,
@@ -135,8 +136,8 @@ class Pipeline:
     def close(self, flush_timeout: float = FLUSH_TIMEOUT_S) -> int:
         """Stop the loops, flush, stop the broker; returns the records not delivered."""
         self.stop_event.set()
-        if self._pools is not None:
-            self._pools.cancel()
+        if isinstance(self._generator, PoolsBuild):
+            self._generator.cancel()
         for done in self._loops_running:
             done.wait(LOOP_EXIT_TIMEOUT_S)
         lost = 0
