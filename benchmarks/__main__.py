@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import ingest, latency, memory, producer, redraw
+from benchmarks import ingest, latency, memory, producer, redraw, store
 from benchmarks.common import Figure, Sizes, apache_kafka, java_version, machine
 from rtd_tui.broker import EmbeddedBroker
 
@@ -22,7 +22,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 #: The README shows the latest full table between these two lines.
 README_MARKERS = ("<!-- benchmark results: written by `python -m benchmarks` -->",
                   "<!-- end of benchmark results -->")
-SECTIONS = ("ingest", "producer", "redraw", "memory", "latency")
+SECTIONS = ("ingest", "producer", "redraw", "memory", "latency", "store")
 
 
 def table(figures: list[Figure]) -> str:
@@ -88,6 +88,8 @@ def run(sizes: Sizes, only: set[str], kafka: bool) -> list[Figure]:
             sizes.memory_held, sizes.memory_stream, sizes.memory_window))
     if "latency" in only:
         _guard(figures, "latency", lambda: latency.measure(sizes.latency_seconds))
+    if "store" in only:
+        _guard(figures, "store", store.measure)
     return figures
 
 

@@ -25,6 +25,7 @@ from rtd_tui.config import (
     DEFAULT_REFRESH,
     DEFAULT_TOPIC,
     DEFAULT_WINDOW,
+    DEFAULT_WINDOW_BYTES,
     ConfigError,
     Settings,
     parse_count,
@@ -35,6 +36,7 @@ from rtd_tui.config import (
     parse_property,
     parse_rate,
     parse_refresh,
+    parse_size,
     parse_start,
     parse_switch,
     parse_topic,
@@ -80,6 +82,9 @@ OPTIONS: dict[str, Option] = {
     "producer": Option("RTD_PRODUCER", parse_switch),
     "refresh": Option("RTD_REFRESH", parse_refresh, DEFAULT_REFRESH, f"{DEFAULT_REFRESH:g}"),
     "window": Option("RTD_WINDOW", parse_window, DEFAULT_WINDOW, f"{DEFAULT_WINDOW:,}"),
+    "window_bytes": Option(
+        "RTD_WINDOW_BYTES", parse_size, DEFAULT_WINDOW_BYTES, f"{DEFAULT_WINDOW_BYTES >> 20}M"
+    ),
     "export_dir": Option("RTD_EXPORT_DIR", Path, Path("."), "current folder"),
     "log_file": Option("RTD_LOG_FILE", Path, None, "rtd-tui.log in the user's state folder"),
     "count": Option("RTD_COUNT", parse_count),
@@ -155,6 +160,8 @@ def _dashboard_options(parser: argparse.ArgumentParser) -> None:
     _add(view, "--refresh", dest="refresh", metavar="SECONDS", help="redraw interval")
     _add(view, "--window", dest="window", metavar="ROWS",
          help="raw rows kept for the table and scatter; metrics always cover every record")
+    _add(view, "--window-bytes", dest="window_bytes", metavar="SIZE",
+         help="also bound those rows by their size in bytes (K, M, G suffixes)")
     _add(view, "--export-dir", dest="export_dir", metavar="DIR", help="folder for exports")
     _add(view, "--log-file", dest="log_file", metavar="PATH",
          help="where logs go (librdkafka's included)")
@@ -272,6 +279,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         producer_on=bootstrap is None if producer_on is None else producer_on,
         refresh=resolve(args, "refresh"),
         window=resolve(args, "window"),
+        window_bytes=resolve(args, "window_bytes"),
         export_dir=export_dir,
         log_file=resolve(args, "log_file"),
     )
@@ -321,7 +329,8 @@ def make_app(
     from rtd_tui.pipeline import Pipeline
     from rtd_tui.store import RecordStore
 
-    pipeline = Pipeline(settings, store or RecordStore(window=settings.window), generator)
+    pipeline = Pipeline(settings, store or RecordStore(
+        window=settings.window, window_bytes=settings.window_bytes), generator)
     if start:
         pipeline.start()  # before the UI import: the generator builds meanwhile
     from rtd_tui.app import RtdApp

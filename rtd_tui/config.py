@@ -22,6 +22,9 @@ DEFAULT_REFRESH = 0.5
 MIN_REFRESH = 0.05
 DEFAULT_WINDOW = 200_000
 MIN_WINDOW = 100
+DEFAULT_WINDOW_BYTES = 128 * 1024 * 1024
+MIN_WINDOW_BYTES = 1024 * 1024
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 DEFAULT_FLUSH_TIMEOUT = 10.0
 KAFKA_LOGGER = "rtd_tui.kafka"
 
@@ -147,6 +150,17 @@ def parse_window(text: str) -> int:
     return parse_int(text, MIN_WINDOW)
 
 
+def parse_size(text: str) -> int:
+    """Bytes, with an optional K, M or G (binary: 1K = 1024); at least ``MIN_WINDOW_BYTES``."""
+    match = re.fullmatch(r"\s*([0-9]+)\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
+    if match is None:
+        raise ConfigError(f"not a size: {text!r} (e.g. 128M, 1G, 500000)")
+    value = int(match[1]) * _SIZE_UNITS[match[2].lower()]
+    if value < MIN_WINDOW_BYTES:
+        raise ConfigError(f"must be at least 1M, got {text!r}")
+    return value
+
+
 def parse_count(text: str) -> int:
     """How many records ``produce`` delivers before it stops."""
     return parse_int(text, 1)
@@ -173,6 +187,7 @@ class Settings:
     seed: int | None = None
     refresh: float = DEFAULT_REFRESH
     window: int = DEFAULT_WINDOW
+    window_bytes: int = DEFAULT_WINDOW_BYTES
     count: int | None = None
     flush_timeout: float = DEFAULT_FLUSH_TIMEOUT  # `produce`: bounded wait on exit
     export_dir: Path = Path(".")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from test_store import assert_matches, batches_of, plain
 
-import rtd_tui.store as store_module
+import rtd_tui.store.totals as store_module
 from rtd_tui.decode import DecodedBatch
 from rtd_tui.generator import RecordGenerator
 from rtd_tui.ingest import IngestStage

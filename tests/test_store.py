@@ -21,12 +21,16 @@ N_PARTITIONS = 3
 AGES = range(AGE_RANGE[0], AGE_RANGE[1] + 1)
 
 
-@pytest.fixture(scope="module")
-def records() -> list[dict[str, Any]]:
+def seeded_records() -> list[dict[str, Any]]:
     """20k seeded records with a fixed clock."""
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     gen = RecordGenerator(seed=42, clock=lambda: now)
     return [gen.record() for _ in range(N_RECORDS)]
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    return seeded_records()
 
 
 def batches_of(
