@@ -1,19 +1,82 @@
-"""The embedded broker: librdkafka's mock cluster, a real Kafka-protocol listener on loopback.
+"""The local brokers rtd-tui can start, and the choice between them (``--engine``).
 
-The cluster lives inside the client that creates it, so ``EmbeddedBroker`` keeps
-that owner client for its whole lifetime and hands out ``bootstrap.servers``.
-Limits of the mock: auto-created topics have 4 partitions, about 5 MiB are kept
-per partition, and it dies with this process.
+``mock``: librdkafka's mock cluster, a Kafka-protocol listener on loopback inside
+this process. It starts at once, but only speaks old protocol versions: see
+``MOCK_LIMITS``. Its topics have 4 partitions, it keeps about 5 MiB per partition,
+and it dies with this process. The cluster lives inside the client that creates
+it, so ``EmbeddedBroker`` keeps that owner client for its whole lifetime.
+
+``kafka``: Apache Kafka as a child JVM (``kafka_engine``), which every client
+speaks to. ``auto``: Apache Kafka when it can run here, else the mock.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import TracebackType
 
 from confluent_kafka import KafkaException, Producer
 
-from rtd_tui.config import KAFKA_LOGGER
+from rtd_tui.config import KAFKA_LOGGER, ConfigError
+from rtd_tui.kafka_engine import KafkaServer
+from rtd_tui.kafka_jars import Progress, no_progress, require, unavailable_reason
+
+MOCK_PARTITIONS = 4
+MOCK_LIMITS = (
+    "Java clients 4.x and kafka-python 3.x (unless given api_version=(2, 3)) cannot connect "
+    "to it, and it cannot list or describe consumer groups"
+)
+
+
+def choose_engine(requested: str) -> tuple[str, str | None]:
+    """The engine to run for ``kafka``/``mock``/``auto``, and why ``auto`` fell back to the mock.
+
+    ``kafka`` where Apache Kafka cannot run raises ``KafkaUnavailable`` (a usage error).
+    """
+    if requested == "mock":
+        return "mock", None
+    if requested == "kafka":
+        require()
+        return "kafka", None
+    reason = unavailable_reason()
+    return ("mock", reason) if reason else ("kafka", None)
+
+
+def start_apache_kafka(
+    topic: str,
+    partitions: int,
+    progress: Progress = no_progress,
+    *,
+    data_dir: Path | None = None,
+    port: int | None = None,
+) -> KafkaServer:
+    """Apache Kafka with ``topic`` present (created with ``partitions`` when new).
+
+    A failed start stops the JVM but keeps its folder, so the log it names stays readable;
+    an interrupted one, or a usage error (a port in use), cleans up as a stop does.
+    """
+    server = KafkaServer(partitions=partitions, data_dir=data_dir, port=port)
+    try:
+        server.start(progress)
+        if server.topic_partitions(topic) == 0:
+            server.create_topic(topic, partitions)
+    except (KeyboardInterrupt, ConfigError):  # nothing worth keeping: clean up as on a stop
+        server.close()
+        raise
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def start_local_broker(
+    engine: str, topic: str, progress: Progress = no_progress
+) -> EmbeddedBroker | KafkaServer:
+    """The dashboard's own broker: the mock, or Apache Kafka with a 4-partition topic."""
+    if choose_engine(engine)[0] == "kafka":
+        return start_apache_kafka(topic, MOCK_PARTITIONS, progress)
+    return EmbeddedBroker(topic)
 
 
 class EmbeddedBroker:

@@ -29,8 +29,11 @@ from rtd_tui.config import (
     ConfigError,
     Settings,
     parse_count,
+    parse_engine,
     parse_int,
     parse_interval,
+    parse_partitions,
+    parse_port,
     parse_positive,
     parse_properties,
     parse_property,
@@ -92,6 +95,10 @@ OPTIONS: dict[str, Option] = {
         "RTD_FLUSH_TIMEOUT", parse_positive, DEFAULT_FLUSH_TIMEOUT, f"{DEFAULT_FLUSH_TIMEOUT:g}"
     ),
     "bootstrap_file": Option("RTD_BOOTSTRAP_FILE", Path),
+    "engine": Option("RTD_ENGINE", parse_engine),  # its default depends on the command
+    "partitions": Option("RTD_PARTITIONS", parse_partitions, 4, "4"),
+    "data_dir": Option("RTD_DATA_DIR", Path, None, "a temporary folder, removed on exit"),
+    "port": Option("RTD_PORT", parse_port, None, "a free port"),
 }
 
 
@@ -165,6 +172,9 @@ def _dashboard_options(parser: argparse.ArgumentParser) -> None:
     _add(view, "--export-dir", dest="export_dir", metavar="DIR", help="folder for exports")
     _add(view, "--log-file", dest="log_file", metavar="PATH",
          help="where logs go (librdkafka's included)")
+    _add(view, "--engine", dest="engine", metavar="mock|kafka|auto",
+         help="the local broker when there is no -b: librdkafka's mock (the default, starts at "
+         "once) or Apache Kafka as a child process (Java 17+; about 10 s to start)")
 
 
 def build_parser() -> Parser:
@@ -198,12 +208,27 @@ def build_parser() -> Parser:
          help="how long to wait for outstanding deliveries on exit")
     broker = sub.add_parser(
         "broker", argument_default=argparse.SUPPRESS,
-        help="run the embedded broker alone and print its bootstrap.servers",
-        description="Run the embedded Kafka-protocol broker until Ctrl-C or SIGTERM, for "
-        "other processes. The first line on stdout is its bootstrap.servers.",
+        help="run a local Kafka for other processes and print its bootstrap.servers",
+        description="Run a local Kafka broker until Ctrl-C or SIGTERM, for other processes: "
+        "Apache Kafka (KRaft, one node, a child JVM) when Java 17+ and its jars (or Maven to "
+        "fetch them once) are there, else librdkafka's mock cluster, which Java clients 4.x "
+        "and kafka-python 3.x cannot talk to. The first line on stdout is its "
+        "bootstrap.servers; progress and notices go to stderr; the broker's log goes to a "
+        "file whose path is printed. Exit status 2 for a usage problem (no Java, a port in "
+        "use, a bad data folder), 1 for a runtime failure.",
         epilog=ENV_NOTE,
     )
     _add(broker, "-t", "--topic", dest="topic", help="topic to create")
+    _add(broker, "--engine", dest="engine", metavar="kafka|mock|auto",
+         help="Apache Kafka, librdkafka's mock cluster, or Apache Kafka when it can run here "
+         "and the mock otherwise (default auto)")
+    _add(broker, "--partitions", dest="partitions", metavar="N",
+         help="partitions of the topic (Apache Kafka only; the mock always has 4)")
+    _add(broker, "--data-dir", dest="data_dir", metavar="DIR",
+         help="keep the topics in DIR across restarts (Apache Kafka only): a new or empty "
+         "folder is formatted, one from an earlier run is reused")
+    _add(broker, "--port", dest="port", metavar="PORT",
+         help="listen on 127.0.0.1:PORT (Apache Kafka only)")
     _add(broker, "--bootstrap-file", dest="bootstrap_file", metavar="PATH",
          help="also write the bootstrap.servers to PATH")
     return parser
@@ -270,6 +295,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
             **common, count=resolve(args, "count"), flush_timeout=resolve(args, "flush_timeout")
         )
     producer_on = resolve(args, "producer")
+    engine = resolve(args, "engine")
+    if engine is not None and bootstrap is not None:
+        raise ConfigError(
+            "--engine chooses the local broker, and -b/--bootstrap-servers replaces it: use one"
+        )
     export_dir: Path = resolve(args, "export_dir")
     if export_dir.exists() and not export_dir.is_dir():
         raise ConfigError(f"--export-dir {export_dir} is not a folder")
@@ -282,6 +312,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         window_bytes=resolve(args, "window_bytes"),
         export_dir=export_dir,
         log_file=resolve(args, "log_file"),
+        engine=engine or "mock",
     )
 
 
@@ -324,15 +355,19 @@ def make_app(
     clock: Callable[[], datetime] = datetime.now,
     start: bool = True,
     handle_signals: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> RtdApp:
-    """The app the user gets, with data, clock and workers injectable (tests use it too)."""
+    """The app the user gets, with data, clock and workers injectable (tests use it too).
+
+    ``progress`` hears how the start of a local Apache Kafka goes (before any UI).
+    """
     from rtd_tui.pipeline import Pipeline
     from rtd_tui.store import RecordStore
 
     pipeline = Pipeline(settings, store or RecordStore(
         window=settings.window, window_bytes=settings.window_bytes), generator)
-    if start:
-        pipeline.start()  # before the UI import: the generator builds meanwhile
+    if start:  # before the UI import: the generator builds meanwhile
+        pipeline.start(progress) if progress else pipeline.start()
     from rtd_tui.app import RtdApp
 
     return RtdApp(pipeline, clock=clock, run_workers=start, handle_signals=handle_signals)
@@ -346,12 +381,19 @@ def run_dashboard(settings: Settings) -> int:
     # First, so Faker loads on another core while this process loads the UI.
     pools = PoolsBuild(settings.seed) if settings.producer_on else None
     check_kafka_config(settings)
+
+    def progress(line: str) -> None:  # Apache Kafka's start, before the UI takes the screen
+        print(f"rtd-tui: {line}", file=sys.stderr, flush=True)
+
     try:
-        app = make_app(settings, generator=pools, handle_signals=True)
-    except RuntimeError as exc:  # the embedded broker did not start
+        app = make_app(settings, generator=pools, handle_signals=True, progress=progress)
+    except (RuntimeError, ConfigError, KeyboardInterrupt) as exc:  # the broker did not start
         if pools is not None:
             pools.cancel()
-        print(f"rtd-tui: error: {exc}", file=sys.stderr)
+        if isinstance(exc, ConfigError):
+            raise
+        if isinstance(exc, RuntimeError):
+            print(f"rtd-tui: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     app.run()
     return app.return_code or 0
@@ -365,9 +407,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = f"{parser.prog} {command}" if command else parser.prog
     try:
         if command == "broker":
-            from rtd_tui.headless import run_broker
+            from rtd_tui.broker_command import BrokerOptions, run_broker
 
-            return run_broker(resolve(args, "topic"), resolve(args, "bootstrap_file"))
+            return run_broker(BrokerOptions(
+                topic=resolve(args, "topic"), engine=resolve(args, "engine") or "auto",
+                partitions=resolve(args, "partitions"), data_dir=resolve(args, "data_dir"),
+                port=resolve(args, "port"), bootstrap_file=resolve(args, "bootstrap_file"),
+            ))
         settings = settings_from(args)
         if command == "produce":
             from rtd_tui.headless import run_produce

@@ -27,6 +27,7 @@ MIN_WINDOW_BYTES = 1024 * 1024
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 DEFAULT_FLUSH_TIMEOUT = 10.0
 KAFKA_LOGGER = "rtd_tui.kafka"
+ENGINES = ("kafka", "mock", "auto")
 
 #: Substrings that mark a librdkafka property as secret (its value is never displayed).
 _SECRET_MARKERS = ("password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl_key")
@@ -166,6 +167,27 @@ def parse_count(text: str) -> int:
     return parse_int(text, 1)
 
 
+def parse_engine(text: str) -> str:
+    """The local broker to run: ``kafka`` (Apache Kafka), ``mock`` (librdkafka's) or ``auto``."""
+    value = text.strip().lower()
+    if value not in ENGINES:
+        raise ConfigError(f"{text!r}: use {', '.join(ENGINES)}")
+    return value
+
+
+def parse_partitions(text: str) -> int:
+    """Partitions of the topic ``rtd-tui broker`` creates."""
+    return parse_int(text, 1)
+
+
+def parse_port(text: str) -> int:
+    """A TCP port to listen on."""
+    port = parse_int(text, 1)
+    if port > 65535:
+        raise ConfigError(f"must be at most 65535, got {port}")
+    return port
+
+
 def parse_switch(text: str) -> bool:
     """``on``/``off`` (also true/false, yes/no, 1/0)."""
     try:
@@ -192,6 +214,7 @@ class Settings:
     flush_timeout: float = DEFAULT_FLUSH_TIMEOUT  # `produce`: bounded wait on exit
     export_dir: Path = Path(".")
     log_file: Path | None = None
+    engine: str = "mock"  # the local broker when bootstrap_servers is None: see parse_engine
 
     @property
     def embedded(self) -> bool:

@@ -1,4 +1,4 @@
-"""The headless commands: ``rtd-tui produce`` and ``rtd-tui broker``.
+"""The headless producer: ``rtd-tui produce``.
 
 ``produce`` is the successor of the original ``fake_data_producer.py``: same
 record format and key, but it queues records without waiting on each delivery,
@@ -17,13 +17,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import FrameType
 from typing import TextIO, TypeVar
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
-from rtd_tui.broker import EmbeddedBroker
 from rtd_tui.config import ConfigError, Settings, redact
 from rtd_tui.generator import RecordGenerator
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
@@ -172,30 +170,3 @@ def _drain(loop: ProduceLoop, timeout: float, *, purge: bool, abort: threading.E
     while left and not abort.is_set() and (remaining := deadline - time.monotonic()) > 0:
         left = loop.flush(min(TICK_S, remaining))
     return left
-
-
-def run_broker(topic: str, bootstrap_file: Path | None, out: TextIO = sys.stdout) -> int:
-    """Run the embedded broker until SIGINT/SIGTERM; print (and write) its bootstrap servers."""
-    logging.getLogger().handlers[:] = [logging.NullHandler()]
-    stop = threading.Event()
-    _on_signals(stop, threading.Event())
-    try:
-        broker = EmbeddedBroker(topic)
-    except RuntimeError as exc:
-        print(f"rtd-tui broker: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    with broker:
-        if bootstrap_file is not None:
-            try:
-                bootstrap_file.write_text(broker.bootstrap_servers + "\n", encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot write {bootstrap_file}: {exc.strerror}") from None
-        print(broker.bootstrap_servers, file=out, flush=True)
-        print(
-            f"rtd-tui broker: topic {topic!r} ({broker.partitions} partitions) on "
-            f"{broker.bootstrap_servers}; use -b {broker.bootstrap_servers}. Ctrl-C stops it.",
-            file=sys.stderr, flush=True,
-        )
-        while not stop.wait(0.5):
-            pass
-    return 0

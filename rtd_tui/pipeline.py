@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from confluent_kafka import Producer
 
-from rtd_tui.broker import EmbeddedBroker
+from rtd_tui.broker import EmbeddedBroker, start_local_broker
 from rtd_tui.config import Settings
 from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
 from rtd_tui.generator import PoolsBuild, RecordGenerator
+from rtd_tui.kafka_engine import KafkaServer
+from rtd_tui.kafka_jars import Progress, no_progress
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
 from rtd_tui.publish import Publisher
 from rtd_tui.store import RecordStore
@@ -55,7 +57,7 @@ class Pipeline:
         self._generator = generator
         self.stop_event = threading.Event()
         self._loops_running: list[threading.Event] = []
-        self.broker: EmbeddedBroker | None = None
+        self.broker: EmbeddedBroker | KafkaServer | None = None
         self.bootstrap = settings.bootstrap_servers or ""
         self.producer: ProduceLoop | None = None
         self.publisher: Publisher | None = None  # one-off sends (form), same client
@@ -63,11 +65,11 @@ class Pipeline:
         self.tail = TailBuffer()  # fed by the consumer thread, read by the tail views
         self.throughput = ThroughputHistory()  # sampled by UI timers: sample_throughput()
 
-    def start(self) -> None:
-        """Start the embedded broker (if any) and create the clients; loops run separately."""
+    def start(self, progress: Progress = no_progress) -> None:
+        """Start the local broker (if any) and create the clients; loops run separately."""
         settings = self.settings
         if settings.embedded:
-            self.broker = EmbeddedBroker(settings.topic)
+            self.broker = start_local_broker(settings.engine, settings.topic, progress)
             self.bootstrap = self.broker.bootstrap_servers
         if self._generator is None:  # Faker and the draws run in a helper process meanwhile
             self._generator = PoolsBuild(settings.seed)
@@ -89,6 +91,8 @@ class Pipeline:
 
     @property
     def broker_label(self) -> str:
+        if isinstance(self.broker, KafkaServer):
+            return f"Apache Kafka @ {self.bootstrap}"
         if self.settings.embedded:
             return f"embedded @ {self.bootstrap}" if self.bootstrap else "embedded (not started)"
         return self.bootstrap

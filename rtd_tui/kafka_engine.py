@@ -1,0 +1,381 @@
+"""A single-node Apache Kafka (KRaft, combined broker + controller) as a child JVM.
+
+``rtd-tui broker --engine kafka``, ``rtd-tui --engine kafka`` and the integration
+tests all run this class. It runs ``kafka.Kafka`` from the jars of ``kafka_jars``
+on loopback ports, with its data, configuration and log in one folder: a
+temporary one (removed by ``close()``), or a given ``data_dir`` that keeps the
+topics across restarts (formatted only when new; its ports are reused so the
+address stays the same). The JVM's own output and the broker log go to files in
+that folder, never to the terminal. On Linux the JVM gets SIGTERM if the thread
+that started it dies, so a killed parent leaves no broker behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import logging
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+from rtd_tui.config import KAFKA_LOGGER, ConfigError
+from rtd_tui.kafka_jars import (
+    KAFKA_VERSION,
+    KafkaEngineError,
+    Progress,
+    ensure_jars,
+    no_progress,
+    require,
+)
+
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 20.0
+PROGRESS_EVERY_S = 5.0
+JVM_OPTS = ("-Xms256m", "-Xmx768m", "-XX:+UseSerialGC")
+PR_SET_PDEATHSIG = 1
+log = logging.getLogger(KAFKA_LOGGER)
+
+LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="warn">
+  <Appenders>
+    <File name="file" fileName="{path}">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Root level="info"><AppenderRef ref="file"/></Root>
+    <Logger name="kafka.request.logger" level="warn"/>
+  </Loggers>
+</Configuration>
+"""
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free loopback ports (held open together so none repeats)."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def check_port_free(port: int, what: str = "port") -> None:
+    """Raise a one-line ``ConfigError`` when ``127.0.0.1:port`` cannot be listened on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise ConfigError(f"{what} {port} on 127.0.0.1 is in use ({exc.strerror})") from None
+
+
+def random_cluster_id() -> str:
+    """A 22-character base64url id, as ``kafka-storage.sh random-uuid`` prints."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not text.startswith("-"):  # Kafka avoids these too: they read as an option
+            return text
+
+
+def _jaas_quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the starting thread dies (Linux only)."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _saved_ports(properties: Path) -> dict[str, int]:
+    """Listener name → port from a ``server.properties`` this class wrote earlier."""
+    ports: dict[str, int] = {}
+    for line in properties.read_text(encoding="utf-8").splitlines():
+        if line.startswith("listeners="):
+            for listener in line.removeprefix("listeners=").split(","):
+                name, _, address = listener.partition("://")
+                ports[name] = int(address.rsplit(":", 1)[1])
+    return ports
+
+
+class KafkaServer:
+    """One Apache Kafka node on loopback; ``start()`` formats new storage, ``restart()`` not."""
+
+    def __init__(
+        self,
+        sasl_plain_users: dict[str, str] | None = None,
+        version: str = KAFKA_VERSION,
+        *,
+        data_dir: Path | None = None,
+        port: int | None = None,
+        partitions: int = 1,
+    ) -> None:
+        self.version = version
+        self.sasl_plain_users = sasl_plain_users
+        self.partitions = partitions  # for topics the broker creates by itself
+        self.keep_data = data_dir is not None
+        self.workdir = data_dir or Path(tempfile.mkdtemp(prefix="rtd-kafka-"))
+        self.log_file = self.workdir / "server.log"
+        self.console_file = self.workdir / "console.log"
+        self.properties = self.workdir / "server.properties"
+        self.formatted = self._check_data_dir()
+        ports = free_ports(3)
+        saved = _saved_ports(self.properties) if self.formatted else {}
+        self.port = port or saved.get("PLAINTEXT", ports[0])
+        self.controller_port = saved.get("CONTROLLER", ports[1])
+        self.sasl_port = saved.get("SASL_PLAINTEXT", ports[2]) if sasl_plain_users else None
+        self.startup_seconds = 0.0
+        self._jars: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_bootstrap_servers(self) -> str:
+        if self.sasl_port is None:
+            raise AttributeError("this KafkaServer has no SASL_PLAINTEXT listener")
+        return f"127.0.0.1:{self.sasl_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        """The JVM's exit status once it has ended by itself, else None."""
+        return None if self._proc is None else self._proc.poll()
+
+    # ---- lifecycle ---------------------------------------------------------------
+    def start(self, progress: Progress = no_progress) -> None:
+        """Fetch the jars if needed, write the config, format new storage, start the broker."""
+        require(self.version)
+        self._jars = ensure_jars(self.version, progress)
+        for port, what in self._listeners():
+            check_port_free(port, what)
+        self._write_config()
+        if not self.formatted:
+            progress(f"formatting new Kafka storage in {self.workdir / 'data'}")
+            self._java("kafka.tools.StorageTool", "format", "-t", random_cluster_id(),
+                       "-c", str(self.properties), "--standalone")
+            self.formatted = True
+        self._launch(progress)
+
+    def restart(self) -> None:
+        """Start again on the same ports and data (after ``stop()`` or ``kill()``)."""
+        self.stop()
+        self._launch(no_progress)
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM, then SIGKILL if the broker has not shut down within ``timeout``."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, for fault tests and for a start that went wrong."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        """Stop, and remove the data and log unless they live in a given ``data_dir``."""
+        self.stop()
+        if not self.keep_data:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> KafkaServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ---- admin helpers -------------------------------------------------------------
+    def admin(self) -> AdminClient:
+        """An admin client on the PLAINTEXT listener, logging through Python logging."""
+        config: dict[str, Any] = {"bootstrap.servers": self.bootstrap_servers, "logger": log}
+        return AdminClient(config)
+
+    def topic_partitions(self, name: str) -> int:
+        """How many partitions ``name`` has; 0 when it does not exist."""
+        # All topics: a metadata request for one would make the broker auto-create it.
+        topic = self.admin().list_topics(timeout=10).topics.get(name)
+        return 0 if topic is None or topic.error else len(topic.partitions)
+
+    def create_topic(self, name: str, partitions: int = 1, timeout: float = 30.0) -> None:
+        """Create ``name`` and wait until its metadata shows every partition with a leader."""
+        admin = self.admin()
+        futures = admin.create_topics([NewTopic(name, partitions, 1)], operation_timeout=timeout)
+        try:
+            futures[name].result(timeout)
+        except KafkaException as exc:
+            raise KafkaEngineError(f"cannot create topic {name}: {exc.args[0].str()}") from None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            topic = admin.list_topics(name, timeout=5).topics.get(name)
+            leaders = [] if topic is None or topic.error else topic.partitions.values()
+            if len(leaders) == partitions and all(p.leader >= 0 for p in leaders):
+                return
+            time.sleep(0.1)
+        raise KafkaEngineError(f"topic {name} has no leaders after {timeout:.0f} s")
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the broker log (and of its console output), for failure messages."""
+        parts = []
+        for path in (self.log_file, self.console_file):
+            if path.exists():
+                text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                parts.append(f"--- {path.name} ---\n" + "\n".join(text[-lines:]))
+        return "\n".join(parts) or "(no broker log)"
+
+    # ---- internals ---------------------------------------------------------------
+    def _check_data_dir(self) -> bool:
+        """True when the folder already holds formatted storage; a foreign folder is an error."""
+        folder = self.workdir
+        if (folder / "data" / "meta.properties").is_file() and self.properties.is_file():
+            return True
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"data folder {folder} is not a folder")
+        if folder.exists() and any(folder.iterdir()):
+            raise ConfigError(
+                f"data folder {folder} is not empty and is not a Kafka log made by rtd-tui "
+                "(no data/meta.properties): give a new or empty folder"
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        return False
+
+    def _listeners(self) -> list[tuple[int, str]]:
+        found = [(self.port, "port"), (self.controller_port, "controller port")]
+        if self.sasl_port is not None:
+            found.append((self.sasl_port, "SASL port"))
+        return found
+
+    def _write_config(self) -> None:
+        listeners = [
+            f"PLAINTEXT://127.0.0.1:{self.port}", f"CONTROLLER://127.0.0.1:{self.controller_port}"
+        ]
+        advertised = [f"PLAINTEXT://127.0.0.1:{self.port}"]
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": (
+                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
+            ),
+            "log.dirs": str(self.workdir / "data"),
+            "num.partitions": str(self.partitions),
+            "offsets.topic.num.partitions": "1",
+            "offsets.topic.replication.factor": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            # After a kill(), restart() waits for the old registration to expire (default 9 s).
+            "broker.heartbeat.interval.ms": "500",
+            "broker.session.timeout.ms": "4000",
+        }
+        if self.sasl_plain_users:
+            listeners.append(f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}")
+            advertised.append(f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}")
+            users = " ".join(
+                f'user_{name}="{_jaas_quote(pw)}"' for name, pw in self.sasl_plain_users.items()
+            )
+            props["sasl.enabled.mechanisms"] = "PLAIN"
+            props["listener.name.sasl_plaintext.plain.sasl.jaas.config"] = (
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};"
+            )
+        props["listeners"] = ",".join(listeners)
+        props["advertised.listeners"] = ",".join(advertised)
+        self.properties.write_text(
+            "".join(f"{k}={v}\n" for k, v in props.items()), encoding="utf-8"
+        )
+        (self.workdir / "log4j2.xml").write_text(
+            LOG4J2_XML.format(path=self.log_file), encoding="utf-8"
+        )
+
+    def _jvm(self, main: str, *args: str) -> list[str]:
+        assert self._jars is not None
+        log4j = f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.xml'}"
+        return ["java", *JVM_OPTS, log4j, "-cp", f"{self._jars}/*", main, *args]
+
+    def _java(self, main: str, *args: str) -> None:
+        with open(self.console_file, "ab") as console:
+            code = subprocess.run(self._jvm(main, *args), stdin=subprocess.DEVNULL,
+                                  stdout=console, stderr=subprocess.STDOUT, timeout=120,
+                                  check=False).returncode
+        if code != 0:
+            raise KafkaEngineError(
+                f"{main} {args[0]} failed (exit {code}); see {self.console_file}"
+            )
+
+    def _launch(self, progress: Progress) -> None:
+        started = time.monotonic()
+        progress(f"starting Apache Kafka {self.version}; its log: {self.log_file}")
+        with open(self.console_file, "ab") as console:
+            self._proc = subprocess.Popen(
+                self._jvm("kafka.Kafka", str(self.properties)),
+                stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us; we stop the JVM in order
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+        try:
+            self._wait_ready(started, progress)
+        except BaseException:  # a failed or interrupted start leaves no JVM behind
+            self.kill()
+            raise
+        self.startup_seconds = time.monotonic() - started
+
+    def _wait_ready(self, started: float, progress: Progress) -> None:
+        admin = self.admin()
+        said = started
+        while True:
+            assert self._proc is not None
+            code = self._proc.poll()
+            if code is not None:
+                raise KafkaEngineError(
+                    f"Apache Kafka exited with code {code} while starting; see {self.log_file} "
+                    f"and {self.console_file}"
+                )
+            try:
+                if admin.list_topics(timeout=1).brokers:
+                    return
+            except KafkaException:
+                pass
+            now = time.monotonic()
+            if now - started > START_TIMEOUT_S:
+                raise KafkaEngineError(
+                    f"Apache Kafka not ready after {START_TIMEOUT_S:.0f} s; see {self.log_file}"
+                )
+            if now - said >= PROGRESS_EVERY_S:
+                said = now
+                progress(f"still starting ({now - started:.0f} s)")
+            time.sleep(0.2)
