@@ -64,8 +64,9 @@ def _check_mock_options(options: BrokerOptions, why: str) -> None:
         ("--port", options.port is not None),
     ) if given]
     if asked:
+        verb = "needs" if len(asked) == 1 else "need"
         raise ConfigError(
-            f"{', '.join(asked)} needs Apache Kafka, and the mock engine runs ({why}); the mock "
+            f"{', '.join(asked)} {verb} Apache Kafka, and the mock engine runs ({why}); the mock "
             f"always has {MOCK_PARTITIONS} partitions, a random port and no data folder"
         )
 

@@ -157,6 +157,11 @@ class KafkaServer:
         return self._proc is not None and self._proc.poll() is None
 
     @property
+    def pid(self) -> int | None:
+        """The JVM's process id while it was started and not stopped by us."""
+        return None if self._proc is None else self._proc.pid
+
+    @property
     def exit_code(self) -> int | None:
         """The JVM's exit status once it has ended by itself, else None."""
         return None if self._proc is None else self._proc.poll()

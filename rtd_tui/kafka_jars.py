@@ -198,7 +198,8 @@ def _maven(output: Path, version: str, log: Path, progress: Progress) -> None:
 
 def _first_error(log: Path) -> str:
     """Maven's first ``[ERROR]`` line, shortened: the reason, without the stack of advice."""
-    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(encoding="utf-8", errors="replace"))
+    lines = text.splitlines()
     errors = [line.removeprefix("[ERROR]").strip() for line in lines if line.startswith("[ERROR]")]
     reason = next((e for e in errors if e), "no error message")
     return reason if len(reason) <= 200 else reason[:197] + "..."

@@ -140,15 +140,17 @@ def test_from_forms_reach_settings() -> None:
 HELP: dict[tuple[str, ...], list[str]] = {
     (): ["-b", "--bootstrap-servers", "-t", "--topic", "-X", "-F", "--config", "--from",
          "--no-producer", "--producer", "--rate", "--interval", "--seed", "--refresh",
-         "--window", "--export-dir", "--log-file", "--version", "produce", "broker",
+         "--window", "--export-dir", "--log-file", "--engine", "--version", "produce", "broker",
          "RTD_BOOTSTRAP_SERVERS", "RTD_TOPIC", "RTD_KAFKA_PROPERTIES", "RTD_CONFIG", "RTD_FROM",
          "RTD_PRODUCER", "RTD_RATE", "RTD_INTERVAL", "RTD_SEED", "RTD_REFRESH", "RTD_WINDOW",
-         "RTD_EXPORT_DIR", "RTD_LOG_FILE"],
+         "RTD_EXPORT_DIR", "RTD_LOG_FILE", "RTD_ENGINE"],
     ("produce",): ["-b", "--bootstrap-servers", "-t", "--topic", "-X", "-F", "--config",
                    "--rate", "--interval", "--seed", "--count", "--flush-timeout",
                    "RTD_BOOTSTRAP_SERVERS", "RTD_TOPIC", "RTD_KAFKA_PROPERTIES", "RTD_CONFIG",
                    "RTD_RATE", "RTD_INTERVAL", "RTD_SEED", "RTD_COUNT", "RTD_FLUSH_TIMEOUT"],
-    ("broker",): ["-t", "--topic", "--bootstrap-file", "RTD_TOPIC", "RTD_BOOTSTRAP_FILE"],
+    ("broker",): ["-t", "--topic", "--engine", "--partitions", "--data-dir", "--port",
+                  "--bootstrap-file", "RTD_TOPIC", "RTD_ENGINE", "RTD_PARTITIONS", "RTD_DATA_DIR",
+                  "RTD_PORT", "RTD_BOOTSTRAP_FILE"],
 }
 
 
@@ -216,6 +218,16 @@ BAD: list[tuple[list[str], dict[str, str], str, str]] = [
     (["broker", "-t", "a b"], {}, "rtd-tui broker", "invalid topic name"),
     (["broker", "--bootstrap-file", "/nonexistent/dir/bootstrap"], {}, "rtd-tui broker",
      "cannot write"),
+    (["broker", "--engine", "docker"], {}, "rtd-tui broker", "argument --engine"),
+    (["broker"], {"RTD_ENGINE": "docker"}, "rtd-tui broker", "RTD_ENGINE"),
+    (["broker", "--partitions", "0"], {}, "rtd-tui broker", "argument --partitions"),
+    (["broker", "--port", "65536"], {}, "rtd-tui broker", "argument --port"),
+    (["broker", "--engine", "mock", "--partitions", "3"], {}, "rtd-tui broker",
+     "--partitions needs Apache Kafka"),
+    (["broker", "--engine", "mock", "--data-dir", "d", "--port", "9092"], {}, "rtd-tui broker",
+     "--data-dir, --port need Apache Kafka"),
+    (["-b", "h:1", "--engine", "kafka"], {}, "rtd-tui", "--engine chooses the local broker"),
+    (["--engine", "mock"], {"RTD_BOOTSTRAP_SERVERS": "h:1"}, "rtd-tui", "use one"),
 ]
 
 

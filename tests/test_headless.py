@@ -129,7 +129,7 @@ def test_broker_serves_another_process_and_a_consumer(
     start_rtd: Start, run_rtd: Run, tmp_path: Path
 ) -> None:
     bootstrap_file = tmp_path / "bootstrap.txt"
-    broker = start_rtd("broker", "--bootstrap-file", str(bootstrap_file))
+    broker = start_rtd("broker", "--engine", "mock", "--bootstrap-file", str(bootstrap_file))
     bootstrap = Lines(broker.stdout).next()
     assert re.fullmatch(r"127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*", bootstrap), bootstrap
     assert bootstrap_file.read_text(encoding="utf-8") == f"{bootstrap}\n"
@@ -146,7 +146,7 @@ def test_broker_serves_another_process_and_a_consumer(
 
 
 def test_broker_stops_on_ctrl_c(start_rtd: Start) -> None:
-    broker = start_rtd("broker", "-t", "other-topic")
+    broker = start_rtd("broker", "--engine", "mock", "-t", "other-topic")
     Lines(broker.stdout).next()
     broker.send_signal(signal.SIGINT)
     assert broker.wait(timeout=10) == 0
