@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
 import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -25,9 +26,11 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from rtd_tui.actions import ACTIONS
-from rtd_tui.export import ExportError, export_frame
+from rtd_tui.control import ControlRefused
+from rtd_tui.export import MIME_TYPES, ExportError, export_frame, export_name, write_frame
 from rtd_tui.filters import describe
 from rtd_tui.pipeline import Pipeline
+from rtd_tui.producer import ProducerControl
 from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.export import ExportScreen
@@ -66,8 +69,10 @@ class RtdApp(App[int]):
         clock: Callable[[], datetime] = datetime.now,
         run_workers: bool = True,
         handle_signals: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        self.read_only = read_only  # `serve --read-only`: nothing is written to the topic
         self.pipeline = pipeline
         self.store: RecordStore = pipeline.store
         self.clock = clock
@@ -182,18 +187,34 @@ class RtdApp(App[int]):
         self.redraw(force=True)
         self.notify("Cache cleared", timeout=2)
 
-    def action_toggle_producer(self) -> None:
-        on = self.pipeline.control.toggle()
-        self.notify(f"Producer {'ON' if on else 'OFF'}", timeout=2)
+    def refuse_write(self, what: str) -> bool:
+        """In a read-only view, say so (``what``: what is refused); True when refused."""
+        if self.read_only:
+            self.notify(f"Read-only view: {what}", severity="warning", timeout=4)
+        return self.read_only
+
+    def _change_producer(self, change: Callable[[ProducerControl], object]) -> bool:
+        """Apply a producer control (the shared producer's, under ``serve``); True when done."""
+        if self.refuse_write("no producer controls"):
+            return False
+        try:
+            change(self.pipeline.control)
+        except ControlRefused as exc:
+            self.notify(str(exc), severity="error", timeout=5)
+            return False
         self.redraw()
+        return True
+
+    def action_toggle_producer(self) -> None:
+        if self._change_producer(lambda control: control.toggle()):
+            self.notify(f"Producer {'ON' if self.pipeline.control.enabled else 'OFF'}",
+                        timeout=2)
 
     def action_faster(self) -> None:
-        self.pipeline.control.scale(2.0)
-        self.redraw()
+        self._change_producer(lambda control: control.scale(2.0))
 
     def action_slower(self) -> None:
-        self.pipeline.control.scale(0.5)
-        self.redraw()
+        self._change_producer(lambda control: control.scale(0.5))
 
     def action_pause(self) -> None:
         """Freeze the view; ingest goes on, and resuming shows everything that came in."""
@@ -223,15 +244,19 @@ class RtdApp(App[int]):
         self.redraw(force=True)
 
     def action_export(self) -> None:
-        """Ask for format and folder, then write the records in view (filtered)."""
+        """Ask for format and folder, then write the records in view (filtered); in a
+        browser (``serve``) the file is a download instead."""
         frame = self.store.frame(self.record_filter)
-        screen = ExportScreen(self.pipeline.settings.export_dir, frame.height,
-                              self.record_filter.active)
+        folder = None if self.is_web else self.pipeline.settings.export_dir
+        screen = ExportScreen(folder, frame.height, self.record_filter.active)
 
-        def write(choice: tuple[str, Path] | None) -> None:
+        def write(choice: tuple[str, Path | None] | None) -> None:
             if choice is None:
                 return
             fmt, folder = choice
+            if folder is None:
+                self._download(frame, fmt)
+                return
             try:
                 path = export_frame(frame, folder, fmt, self.clock())
             except ExportError as exc:
@@ -241,6 +266,15 @@ class RtdApp(App[int]):
             self.notify(f"Exported {frame.height:,} records to {path}", timeout=10)
 
         self.push_screen(screen, write)
+
+    def _download(self, frame: pl.DataFrame, fmt: str) -> None:
+        """Hand the export to the browser as a download."""
+        buffer = io.BytesIO()
+        write_frame(frame, buffer, fmt)
+        buffer.seek(0)
+        name = export_name(self.clock(), fmt)
+        self.deliver_binary(buffer, save_filename=name, mime_type=MIME_TYPES[fmt])
+        self.notify(f"Downloading {frame.height:,} records as {name}", timeout=10)
 
     def _open(self, screen: Screen[Any]) -> None:
         """Show a view over the dashboard; views never pile up on each other."""
@@ -258,7 +292,12 @@ class RtdApp(App[int]):
 
     def action_produce(self) -> None:
         """Open the produce form, pre-filled from the generator."""
-        self._open(ProduceFormScreen())
+        self.open_form()
+
+    def open_form(self, prefill: dict[str, Any] | None = None) -> None:
+        """The produce form (empty, or to re-produce ``prefill``), unless read-only."""
+        if not self.refuse_write("no produce form, no delete"):
+            self._open(ProduceFormScreen(prefill=prefill))
 
     def _selected(self) -> tuple[int, int] | None:
         """(partition, offset) of the latest-records row under the cursor, if any."""
@@ -277,14 +316,14 @@ class RtdApp(App[int]):
 
     def action_reproduce(self) -> None:
         """Open the form pre-filled with the selected stored record, to edit and send again."""
-        if (where := self._selected()) is None:
+        if self.refuse_write("no re-produce") or (where := self._selected()) is None:
             return
         at = (pl.col("partition") == where[0]) & (pl.col("offset") == where[1])
         rows = self.store.frame().filter(at)
         if rows.height:
             record = rows.row(0, named=True)
             record["cidade"] = str(record["cidade"])
-            self._open(ProduceFormScreen(prefill=record))
+            self.open_form(record)
 
     def action_replay(self) -> None:
         """Empty the view and read the topic again from the beginning."""

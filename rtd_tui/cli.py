@@ -30,6 +30,7 @@ from rtd_tui.config import (
     Settings,
     parse_count,
     parse_engine,
+    parse_host,
     parse_int,
     parse_interval,
     parse_partitions,
@@ -95,10 +96,11 @@ OPTIONS: dict[str, Option] = {
         "RTD_FLUSH_TIMEOUT", parse_positive, DEFAULT_FLUSH_TIMEOUT, f"{DEFAULT_FLUSH_TIMEOUT:g}"
     ),
     "bootstrap_file": Option("RTD_BOOTSTRAP_FILE", Path),
-    "engine": Option("RTD_ENGINE", parse_engine),  # its default depends on the command
-    "partitions": Option("RTD_PARTITIONS", parse_partitions, 4, "4"),
-    "data_dir": Option("RTD_DATA_DIR", Path, None, "a temporary folder, removed on exit"),
-    "port": Option("RTD_PORT", parse_port, None, "a free port"),
+    parse_engine,
+    parse_host,
+    parse_int,
+    parse_interval,
+    parse_partitions,
 }
 
 
@@ -191,7 +193,7 @@ def build_parser() -> Parser:
     _kafka_options(parser, "connect to this cluster instead of the embedded broker")
     _rate_options(parser)
     _dashboard_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="{produce,broker}")
+    sub = parser.add_subparsers(dest="command", metavar="{produce,broker,serve}")
     produce = sub.add_parser(
         "produce", argument_default=argparse.SUPPRESS,
         help="headless producer (the successor of fake_data_producer.py)",
@@ -231,7 +233,29 @@ def build_parser() -> Parser:
          help="listen on 127.0.0.1:PORT (Apache Kafka only)")
     _add(broker, "--bootstrap-file", dest="bootstrap_file", metavar="PATH",
          help="also write the bootstrap.servers to PATH")
+    _serve_parser(sub)
     return parser
+
+
+def _serve_parser(sub: Any) -> None:
+    serve = sub.add_parser(
+        "serve", argument_default=argparse.SUPPRESS,
+        help="the dashboard in a web browser, one shared stream for every tab",
+        description="Serve the dashboard over HTTP: each browser tab runs a dashboard on one "
+        "shared stream (the embedded broker and one producer, or -b). p, + and - act on the "
+        "shared producer for every tab; c, r, / and the views are per tab.",
+        epilog=PROPERTIES_NOTE,
+    )
+    _kafka_options(serve, "connect to this cluster instead of the embedded broker")
+    _rate_options(serve)
+    _dashboard_options(serve)
+    web = serve.add_argument_group("web")
+    _add(web, "--host", dest="serve_host", metavar="HOST",
+         help="address to listen on; anything but loopback lets others produce and delete")
+    _add(web, "--port", dest="serve_port", metavar="PORT", help="TCP port to listen on")
+    _add(web, "--read-only", dest="read_only", action="store_true",
+         help="no producer controls, produce form, delete or re-produce; the variable "
+         "takes on/off")
 
 
 def _from_env(dest: str) -> Any:
@@ -399,6 +423,16 @@ def run_dashboard(settings: Settings) -> int:
     return app.return_code or 0
 
 
+def run_serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``rtd-tui serve``: check the configuration, then serve until Ctrl-C or SIGTERM."""
+    setup_logging(settings.log_file)
+    check_kafka_config(settings)
+    from rtd_tui.serve import run_serve
+
+    return run_serve(settings, resolve(args, "serve_host"), resolve(args, "serve_port"),
+                     read_only=resolve(args, "read_only"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rtd-tui`` script."""
     parser = build_parser()
@@ -419,6 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from rtd_tui.headless import run_produce
 
             return run_produce(settings)
+        if command == "serve":
+            return run_serve_command(args, settings)
         return run_dashboard(settings)
     except ConfigError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)

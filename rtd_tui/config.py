@@ -188,6 +188,14 @@ def parse_port(text: str) -> int:
     return port
 
 
+def parse_host(text: str) -> str:
+    """A host name or IP address to listen on."""
+    host = text.strip()
+    if not host or any(ch.isspace() or ch == "/" for ch in host):
+        raise ConfigError(f"invalid host {text!r}: use a host name or an IP address")
+    return host
+
+
 def parse_switch(text: str) -> bool:
     """``on``/``off`` (also true/false, yes/no, 1/0)."""
     try:

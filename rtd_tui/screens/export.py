@@ -1,4 +1,6 @@
-"""The export dialog: choose Parquet or CSV and the folder; the app writes the file."""
+"""The export dialog: choose Parquet or CSV and the folder; the app writes the file.
+
+Without a folder (in a browser, under ``serve``) the file becomes a download."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 
-class ExportScreen(ModalScreen[tuple[str, Path] | None]):
-    """Returns (format, folder), or None when cancelled."""
+class ExportScreen(ModalScreen[tuple[str, Path | None] | None]):
+    """Returns (format, folder or None for a download), or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -24,7 +26,7 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
     ExportScreen Button { margin-right: 2; }
     """
 
-    def __init__(self, folder: Path, rows: int, filtered: bool) -> None:
+    def __init__(self, folder: Path | None, rows: int, filtered: bool) -> None:
         super().__init__()
         self.folder = folder
         self.rows = rows
@@ -34,8 +36,11 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
         what = "filtered records" if self.filtered else "records"
         with Vertical() as box:
             box.border_title = "Export"
-            yield Label(f"Write the {self.rows:,} {what} in view to a file in this folder:")
-            yield Input(str(self.folder), id="export-folder")
+            if self.folder is None:
+                yield Label(f"Download the {self.rows:,} {what} in view as a file:")
+            else:
+                yield Label(f"Write the {self.rows:,} {what} in view to a file in this folder:")
+                yield Input(str(self.folder), id="export-folder")
             with Horizontal():
                 yield Button("Parquet", id="parquet", variant="primary")
                 yield Button("CSV", id="csv")
@@ -44,6 +49,9 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
             self.dismiss(None)
+            return
+        if self.folder is None:
+            self.dismiss((str(event.button.id), None))
             return
         folder = self.query_one("#export-folder", Input).value.strip() or "."
         self.dismiss((str(event.button.id), Path(folder)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol, cast
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,7 +11,6 @@ from textual.widgets import DataTable, Footer, Static
 
 from rtd_tui.records import RecordError, decode
 from rtd_tui.screens.detail import STATUS_STYLE, RecordDetailScreen, kafka_time
-from rtd_tui.screens.produce_form import ProduceFormScreen
 from rtd_tui.screens.stream import PipelineScreen
 from rtd_tui.tail import TailEntry, safe_str, safe_text
 
@@ -17,6 +18,12 @@ TAIL_ROWS = 200  # rows drawn; the buffer holds more for lookups from the dashbo
 KEY_WIDTH = 24
 REASON_WIDTH = 60
 TAIL_COLUMNS = ("partition", "offset", "key", "timestamp (UTC)", "size", "status", "reason")
+
+
+class FormHost(Protocol):
+    """The app opens the produce form (it refuses in a read-only view)."""
+
+    def open_form(self, prefill: dict[str, Any] | None = None) -> None: ...
 
 
 def clip(text: str, width: int) -> str:
@@ -163,7 +170,7 @@ class TailScreen(PipelineScreen):
         except RecordError as exc:
             self.notify(f"Only a valid record can be re-produced: {exc}", severity="warning")
             return
-        self.app.push_screen(ProduceFormScreen(prefill=record))
+        cast(FormHost, self.app).open_form(record)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         entry = self._rows.get(str(event.row_key.value))

@@ -1,0 +1,125 @@
+"""What one browser tab of ``rtd-tui serve`` runs: a dashboard on the shared stream.
+
+textual-serve starts ``python -m rtd_tui.tab`` once per tab. Its command line holds
+nothing else: the settings (Kafka secrets included) come from a session file that
+``serve`` wrote with mode 0600 in a private folder, named by the inherited
+``RTD_SERVE_SESSION`` variable. The tab consumes the shared topic into its own
+store (so ``c`` clears this tab only) and drives the shared producer through the
+control socket (so ``p``, ``+`` and ``-`` act for every tab).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rtd_tui.config import ConfigError, Settings
+from rtd_tui.control import RemoteProducerControl
+from rtd_tui.pipeline import FLUSH_TIMEOUT_S, Pipeline, PipelineStatus
+from rtd_tui.store import RecordStore
+
+if TYPE_CHECKING:
+    from rtd_tui.app import RtdApp
+
+SESSION_ENV = "RTD_SERVE_SESSION"
+_PATHS = ("export_dir", "log_file")
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Everything a tab needs from ``serve``: the settings, where the control socket is,
+    and whether writes are refused."""
+
+    settings: Settings
+    control: Path
+    read_only: bool
+
+    def save(self, path: Path) -> None:
+        """Write the session to ``path``, readable by this user only (it may hold secrets)."""
+        fields = asdict(self.settings)
+        fields["kafka"] = dict(self.settings.kafka)
+        for name in _PATHS:
+            fields[name] = None if fields[name] is None else str(Path(fields[name]).resolve())
+        data = {"settings": fields, "control": str(self.control), "read_only": self.read_only}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+
+    @classmethod
+    def load(cls, path: Path) -> Session:
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read the serve session {path}: {exc}") from None
+        fields = data["settings"]
+        for name in _PATHS:
+            fields[name] = None if fields[name] is None else Path(fields[name])
+        return cls(Settings(**fields), Path(data["control"]), bool(data["read_only"]))
+
+
+class TabPipeline(Pipeline):
+    """A pipeline whose producer is the shared one: its own loop stays off, the controls
+    and the status go to ``serve``; read-only tabs have no publisher at all."""
+
+    def __init__(self, session: Session, store: RecordStore) -> None:
+        super().__init__(replace(session.settings, producer_on=False), store)
+        self.shared = RemoteProducerControl(session.control)
+        self.read_only = session.read_only
+
+    def start(self) -> None:
+        super().start()
+        self.control = self.shared  # after the local loop took its own, switched-off control
+        if self.read_only:
+            self.publisher = None
+
+    def status(self) -> PipelineStatus:
+        state = self.shared.refresh()
+        return replace(
+            super().status(), producer_on=state.enabled, rate=state.rate, produced=state.stats
+        )
+
+    def close(self, flush_timeout: float = FLUSH_TIMEOUT_S) -> int:
+        self.shared.close()
+        return super().close(flush_timeout)
+
+
+def make_tab_app(session: Session, *, start: bool = True) -> RtdApp:
+    """The dashboard of one tab (``main`` and the tests build it the same way)."""
+    pipeline = TabPipeline(session, RecordStore(window=session.settings.window))
+    if start:
+        pipeline.start()
+    from rtd_tui.app import RtdApp
+
+    return RtdApp(
+        pipeline, run_workers=start, handle_signals=True, read_only=session.read_only
+    )
+
+
+def main() -> int:
+    """Run one tab's dashboard under textual-serve's web driver."""
+    from rtd_tui.cli import setup_logging
+
+    # Ctrl-C on `serve` reaches its whole process group: serve ends the tabs itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if SESSION_ENV not in os.environ:
+        print(f"rtd_tui.tab: run by `rtd-tui serve` only ({SESSION_ENV} is unset)",
+              file=sys.stderr)
+        return 2
+    try:
+        session = Session.load(Path(os.environ[SESSION_ENV]))
+    except ConfigError as exc:
+        print(f"rtd_tui.tab: error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(session.settings.log_file)
+    app = make_tab_app(session)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
