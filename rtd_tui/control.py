@@ -11,6 +11,7 @@ With ``read_only`` the server refuses every change, whatever a tab asks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -58,13 +59,18 @@ class ControlServer:
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
-                for line in self.rfile:
-                    self.wfile.write(json.dumps(owner.answer(line)).encode() + b"\n")
+                owner._clients.add(self.connection)
+                try:
+                    for line in self.rfile:
+                        self.wfile.write(json.dumps(owner.answer(line)).encode() + b"\n")
+                finally:
+                    owner._clients.discard(self.connection)
 
         self.control = control
         self.stats = stats
         self.read_only = read_only
         self.path = path
+        self._clients: set[socket.socket] = set()  # open connections, ended by close()
         self._server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
         self._server.daemon_threads = True
         path.chmod(0o600)
@@ -92,8 +98,12 @@ class ControlServer:
         return _state_of(self.control, self.stats)
 
     def close(self) -> None:
+        """Stop accepting, end the open connections, remove the socket file."""
         self._server.shutdown()
         self._server.server_close()
+        for client in list(self._clients):
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
         self.path.unlink(missing_ok=True)
 
 

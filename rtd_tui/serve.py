@@ -193,8 +193,9 @@ def run_serve(settings: Settings, host: str, port: int, *, read_only: bool) -> i
             try:
                 server.serve()
             except OSError as exc:
-                print(f"rtd-tui serve: error: cannot listen on {host}:{port}: "
-                      f"{exc.strerror or exc}", file=sys.stderr)
+                reason = os.strerror(exc.errno) if exc.errno else str(exc)
+                print(f"rtd-tui serve: error: cannot listen on {host}:{port}: {reason}",
+                      file=sys.stderr)
                 return EXIT_FAILURE
         finally:
             lost = shared.close()

@@ -215,6 +215,12 @@ BAD: list[tuple[list[str], dict[str, str], str, str]] = [
      'No such configuration property: "no.such.property"'),
     (["produce", "-b", "h:1", "-X", "error_cb=x"], {}, "rtd-tui produce",
      "invalid Kafka configuration"),
+    (["serve", "--port", "0"], {}, "rtd-tui serve", "argument --port"),
+    (["serve", "--port", "70000"], {}, "rtd-tui serve", "at most 65535"),
+    (["serve", "--host", "a b"], {}, "rtd-tui serve", "invalid host"),
+    (["serve"], {"RTD_SERVE_PORT": "http"}, "rtd-tui serve", "RTD_SERVE_PORT"),
+    (["serve"], {"RTD_READ_ONLY": "maybe"}, "rtd-tui serve", "RTD_READ_ONLY"),
+    (["serve", "-X", "no.such.property=1"], {}, "rtd-tui serve", "invalid Kafka configuration"),
     (["broker", "-t", "a b"], {}, "rtd-tui broker", "invalid topic name"),
     (["broker", "--bootstrap-file", "/nonexistent/dir/bootstrap"], {}, "rtd-tui broker",
      "cannot write"),
@@ -229,6 +235,23 @@ BAD: list[tuple[list[str], dict[str, str], str, str]] = [
     (["-b", "h:1", "--engine", "kafka"], {}, "rtd-tui", "--engine chooses the local broker"),
     (["--engine", "mock"], {"RTD_BOOTSTRAP_SERVERS": "h:1"}, "rtd-tui", "use one"),
 ]
+
+
+def test_serve_options_flag_beats_env_beats_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    def web(*argv: str) -> tuple[Any, ...]:
+        args = build_parser().parse_args(["serve", *argv])
+        return tuple(resolve(args, dest) for dest in ("serve_host", "serve_port", "read_only"))
+
+    assert web() == ("127.0.0.1", 8501, False)
+    monkeypatch.setenv("RTD_SERVE_HOST", "0.0.0.0")
+    monkeypatch.setenv("RTD_SERVE_PORT", "9000")
+    monkeypatch.setenv("RTD_READ_ONLY", "on")
+    assert web() == ("0.0.0.0", 9000, True)
+    assert web("--host", "::1", "--port", "8600") == ("::1", 8600, True)
+    monkeypatch.setenv("RTD_READ_ONLY", "off")
+    assert web("--read-only")[2] is True
+    served = settings("serve", "--from", "-10", "-t", "web", "--rate", "3")
+    assert (served.start_from, served.topic, served.rate) == (-10, "web", 3.0)
 
 
 @pytest.mark.parametrize(("argv", "env", "prog", "fragment"), BAD)

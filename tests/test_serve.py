@@ -8,16 +8,21 @@ each test opens its own tabs. The terminal's text is read from xterm.js's buffer
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
 import signal
+import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import aiohttp
 import polars as pl
 import pytest
+from conftest import RTD
 from playwright.sync_api import Browser, sync_playwright
 from serve_kit import (
     Served,
@@ -181,6 +186,21 @@ def test_no_secret_in_the_page_or_the_tab_command_lines(
     assert folder.stat().st_mode & 0o077 == 0
 
 
+def test_a_websocket_from_another_site_is_refused(served: Served) -> None:
+    """A page on another origin must not open a dashboard (it could produce and delete)."""
+
+    async def handshake(origin: str) -> int:
+        async with aiohttp.ClientSession() as client:
+            try:
+                async with client.ws_connect(f"{served.url}ws", headers={"Origin": origin}):
+                    return 101
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status
+
+    assert asyncio.run(handshake("http://evil.example")) == 403
+    assert asyncio.run(handshake(served.url.rstrip("/"))) == 101
+
+
 def test_read_only_refuses_every_write(
     browser: Browser, serve_env: dict[str, str], open_tab: Callable[[str], Tab]
 ) -> None:
@@ -222,6 +242,21 @@ def test_loopback_by_default_and_a_warning_otherwise(serve_env: dict[str, str]) 
     finally:
         _code, err = exposed.stop()
     assert "anyone who can reach this port can produce and delete records" in err
+
+
+def test_a_busy_port_is_one_line_and_status_1(serve_env: dict[str, str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [*RTD, "serve", "--port", str(port), "--no-producer"], env=serve_env,
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"rtd-tui serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
 
 
 def _listening(port: int) -> list[str]:

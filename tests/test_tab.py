@@ -1,0 +1,98 @@
+"""A served tab: its session file (private, secrets never on a command line), its pipeline
+on the shared producer, and the read-only gate, driven with Textual's pilot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets._toast import Toast
+
+from rtd_tui.config import Settings
+from rtd_tui.control import ControlServer
+from rtd_tui.producer import ProducerControl, ProducerStats
+from rtd_tui.screens.produce_form import ProduceFormScreen
+from rtd_tui.store import RecordStore
+from rtd_tui.tab import SESSION_ENV, Session, TabPipeline, make_tab_app
+
+SECRET = "hunter2-secret"
+
+
+def session(tmp_path: Path, read_only: bool = False) -> Session:
+    settings = Settings(
+        bootstrap_servers="127.0.0.1:9", kafka={"sasl.password": SECRET, "client.id": "t"},
+        start_from=-5, rate=None, export_dir=Path("exports"), log_file=tmp_path / "x.log",
+    )
+    return Session(settings, tmp_path / "c.sock", read_only)
+
+
+def test_session_round_trip_in_a_private_file(tmp_path: Path) -> None:
+    original = session(tmp_path, read_only=True)
+    path = tmp_path / "session.json"
+    original.save(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    loaded = Session.load(path)
+    assert loaded.read_only is True and loaded.control == original.control
+    assert loaded.settings.kafka["sasl.password"] == SECRET
+    assert loaded.settings.start_from == -5 and loaded.settings.rate is None
+    assert loaded.settings.export_dir == Path("exports").resolve()  # the tab's cwd may differ
+
+
+def test_a_tab_without_a_session_says_so(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != SESSION_ENV}
+    done = subprocess.run([sys.executable, "-m", "rtd_tui.tab"], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "run by `rtd-tui serve` only" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "rtd_tui.tab"],
+                          env={**env, SESSION_ENV: str(tmp_path / "missing.json")},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "cannot read the serve session" in done.stderr
+
+
+def test_the_tab_status_is_the_shared_producer(tmp_path: Path) -> None:
+    control, stats = ProducerControl(enabled=True, rate=8.0), ProducerStats(delivered=11)
+    server = ControlServer(tmp_path / "c.sock", control, stats, read_only=False)
+    pipeline = TabPipeline(session(tmp_path), store=RecordStore(window=1000))
+    try:
+        pipeline.start()
+        assert pipeline.producer is not None and not pipeline.producer.control.enabled
+        status = pipeline.status()
+        assert (status.producer_on, status.rate, status.produced.delivered) == (True, 8.0, 11)
+        pipeline.control.toggle()  # `p` in a tab: the shared producer
+        assert control.enabled is False
+        assert pipeline.publisher is not None
+    finally:
+        pipeline.close()
+        server.close()
+
+
+def test_a_read_only_tab_has_no_publisher(tmp_path: Path) -> None:
+    pipeline = TabPipeline(session(tmp_path, read_only=True), store=RecordStore(window=1000))
+    try:
+        pipeline.start()
+        assert pipeline.publisher is None
+    finally:
+        pipeline.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [("p", "no producer controls"), ("plus", "no producer controls"),
+     ("minus", "no producer controls"), ("n", "no produce form, no delete"),
+     ("R", "no re-produce")],
+)
+async def test_read_only_keys_say_so(tmp_path: Path, key: str, said: str) -> None:
+    app = make_tab_app(session(tmp_path, read_only=True), start=False)
+    enabled = app.pipeline.control.enabled
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert f"Read-only view: {said}" in toasts
+        assert not isinstance(app.screen, ProduceFormScreen)
+    assert app.pipeline.control.enabled == enabled
