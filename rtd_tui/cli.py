@@ -96,11 +96,13 @@ OPTIONS: dict[str, Option] = {
         "RTD_FLUSH_TIMEOUT", parse_positive, DEFAULT_FLUSH_TIMEOUT, f"{DEFAULT_FLUSH_TIMEOUT:g}"
     ),
     "bootstrap_file": Option("RTD_BOOTSTRAP_FILE", Path),
-    parse_engine,
-    parse_host,
-    parse_int,
-    parse_interval,
-    parse_partitions,
+    "engine": Option("RTD_ENGINE", parse_engine),  # its default depends on the command
+    "partitions": Option("RTD_PARTITIONS", parse_partitions, 4, "4"),
+    "data_dir": Option("RTD_DATA_DIR", Path, None, "a temporary folder, removed on exit"),
+    "port": Option("RTD_PORT", parse_port, None, "a free port"),
+    "serve_host": Option("RTD_SERVE_HOST", parse_host, "127.0.0.1", "127.0.0.1"),
+    "serve_port": Option("RTD_SERVE_PORT", parse_port, 8501, "8501"),
+    "read_only": Option("RTD_READ_ONLY", parse_switch, False),
 }
 
 

@@ -88,7 +88,7 @@ class SharedStream:
     def __init__(self, settings: Settings, folder: Path, *, read_only: bool) -> None:
         # The pipeline's consumer and store stay unused: each tab consumes on its own.
         self.pipeline = Pipeline(settings, RecordStore(window=MIN_WINDOW))
-        self.pipeline.start()
+        self.pipeline.start(lambda line: print(f"rtd-tui serve: {line}", file=sys.stderr))
         producer = self.pipeline.producer
         assert producer is not None
         self._thread = threading.Thread(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rtd_tui.config import ConfigError, Settings
 from rtd_tui.control import RemoteProducerControl
+from rtd_tui.kafka_jars import Progress, no_progress
 from rtd_tui.pipeline import FLUSH_TIMEOUT_S, Pipeline, PipelineStatus
 from rtd_tui.store import RecordStore
 
@@ -71,8 +72,8 @@ class TabPipeline(Pipeline):
         self.shared = RemoteProducerControl(session.control)
         self.read_only = session.read_only
 
-    def start(self) -> None:
-        super().start()
+    def start(self, progress: Progress = no_progress) -> None:
+        super().start(progress)
         self.control = self.shared  # after the local loop took its own, switched-off control
         if self.read_only:
             self.publisher = None
@@ -90,7 +91,10 @@ class TabPipeline(Pipeline):
 
 def make_tab_app(session: Session, *, start: bool = True) -> RtdApp:
     """The dashboard of one tab (``main`` and the tests build it the same way)."""
-    pipeline = TabPipeline(session, RecordStore(window=session.settings.window))
+    settings = session.settings
+    pipeline = TabPipeline(
+        session, RecordStore(window=settings.window, window_bytes=settings.window_bytes)
+    )
     if start:
         pipeline.start()
     from rtd_tui.app import RtdApp

@@ -8,7 +8,7 @@ each test opens its own tabs. The terminal's text is read from xterm.js's buffer
 
 from __future__ import annotations
 
-import asyncio
+import http.client
 import io
 import os
 import re
@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import aiohttp
 import polars as pl
 import pytest
 from conftest import RTD
@@ -189,16 +188,18 @@ def test_no_secret_in_the_page_or_the_tab_command_lines(
 def test_a_websocket_from_another_site_is_refused(served: Served) -> None:
     """A page on another origin must not open a dashboard (it could produce and delete)."""
 
-    async def handshake(origin: str) -> int:
-        async with aiohttp.ClientSession() as client:
-            try:
-                async with client.ws_connect(f"{served.url}ws", headers={"Origin": origin}):
-                    return 101
-            except aiohttp.WSServerHandshakeError as exc:
-                return exc.status
+    def handshake(origin: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+        connection.request("GET", "/ws", headers={
+            "Origin": origin, "Connection": "Upgrade", "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        })
+        status = connection.getresponse().status
+        connection.close()
+        return status
 
-    assert asyncio.run(handshake("http://evil.example")) == 403
-    assert asyncio.run(handshake(served.url.rstrip("/"))) == 101
+    assert handshake("http://evil.example") == 403
+    assert handshake(served.url.rstrip("/")) == 101
 
 
 def test_read_only_refuses_every_write(
