@@ -1,10 +1,15 @@
 """The consume loop: assign every partition, read in batches, decode, hand to the store.
 
 It uses ``assign()`` rather than a group subscription (no rebalance pauses, and
-``--from`` maps straight onto start offsets); new partitions are picked up by a
-periodic metadata refresh. Redelivered messages are dropped by the store, which
-remembers the next expected offset of each partition. Connection state is kept in
-``LinkStatus`` for the UI to read; nothing here touches a widget.
+``--from`` maps straight onto start offsets, ``-N`` as librdkafka's tail offset, no
+round trip). A watcher thread refreshes metadata (one request for the topic, on a
+client of its own: confluent-kafka serializes calls on one consumer, so a metadata
+request on it would wait for the fetching and hold it up). Watermarks come from the
+consumer's cache, kept up to date by every fetch response: no request at all. So
+the consume thread never waits on the broker for either, and every call is bounded
+by a timeout. Redelivered messages are dropped by
+the store, which remembers the next expected offset of each partition. Connection
+state is kept in ``LinkStatus`` for the UI to read; nothing here touches a widget.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -24,8 +30,8 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
+from confluent_kafka.admin import AdminClient
 
-from rtd_tui.decode import decode_batch
 from rtd_tui.ingest import IngestStage
 from rtd_tui.store import RecordStore
 
@@ -39,7 +45,13 @@ CONSUMER_DEFAULTS: dict[str, object] = {
     "fetch.wait.max.ms": 10,  # low latency: a live view, not a batch job (-X overrides)
 }
 METADATA_EVERY_S = 2.0
+METADATA_TIMEOUT_S = 0.5
+#: A batch is what arrives within ``GATHER_S`` (or ``batch_size`` messages, if sooner):
+#: a batch costs ~2.5 ms whatever its size (decode and store), so at most 10 a second.
+GATHER_S = 0.1
 TAIL_KEEP = 500
+#: librdkafka's logical offset "N messages before the end" (RD_KAFKA_OFFSET_TAIL).
+OFFSET_TAIL_BASE = -2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +99,7 @@ class ConsumeLoop:
         store: RecordStore,
         start_from: str | int = "earliest",
         batch_size: int = 10_000,
-        poll_timeout: float = 0.02,
+        poll_timeout: float = GATHER_S,
         on_tail: Callable[[list[Message]], None] | None = None,
     ) -> None:
         self._config = {**CONSUMER_DEFAULTS, **config, "error_cb": self._on_error}
@@ -103,7 +115,10 @@ class ConsumeLoop:
         self._start_offsets: dict[int, int] = {}
         self._watermarks_at = time.monotonic()
         self._first_assignment = True
-        self._replay = threading.Event()
+        self._lock = threading.Lock()  # epoch, replay request and new partitions
+        self._replay = False
+        self._to_assign: list[TopicPartition] = []
+        self._next_watermarks = 0.0
         self._stage: IngestStage | None = None
 
     def _set_status(self, state: str, detail: str = "") -> None:
@@ -116,36 +131,81 @@ class ConsumeLoop:
         if err.code() in _UNREACHABLE or err.fatal():
             self._set_status("unreachable", err.str())
 
-    def request_replay(self) -> None:
-        """Ask the loop to clear the store and read the topic again from the beginning."""
-        self._replay.set()
+    @property
+    def dropped(self) -> int:
+        """Messages fetched before a clear or replay and therefore never stored."""
+        return self._stage.dropped if self._stage is not None else 0
+
+    def clear(self) -> int:
+        """Clear the store as a barrier: batches fetched before it are dropped, not stored.
+        Returns how many fetched messages waiting to be stored were dropped."""
+        with self._lock:
+            if self._stage is None:
+                self.store.clear()
+                return 0
+            return self._stage.barrier(self.store.clear)
+
+    def request_replay(self) -> int:
+        """Empty the store and read the topic again from the beginning (a barrier too).
+        Returns how many fetched messages waiting to be stored were dropped."""
+        with self._lock:
+            self._replay = True
+            if self._stage is None:
+                self.store.rewind()
+                return 0
+            return self._stage.barrier(self.store.rewind)
 
     def run(self, stop: threading.Event) -> None:
         """The loop itself; returns when ``stop`` is set. Closes the consumer on the way out."""
         consumer = Consumer(self._config)
-        self._stage = IngestStage(self.store)  # decode + store run beside the fetching
+        with self._lock:
+            self._stage = IngestStage(self.store)  # decode + store run beside the fetching
+        admin_config: dict[str, Any] = {
+            k: v for k, v in self._config.items() if k not in CONSUMER_DEFAULTS
+        }
+        admin = AdminClient(admin_config)
+        watcher = threading.Thread(target=self._watch, args=(admin, stop),
+                                   name="rtd-partitions", daemon=True)
+        watcher.start()
         try:
-            next_metadata = 0.0
             while not stop.is_set():
-                now = time.monotonic()
-                if self._replay.is_set():
-                    self._replay.clear()
-                    self._rewind(consumer)
-                if now >= next_metadata:
-                    self._refresh(consumer)
-                    next_metadata = now + METADATA_EVERY_S
+                epoch = self._sync(consumer)
                 if not self._assigned:
                     consumer.poll(self.poll_timeout)  # serves error_cb: the reason shows
                     continue
                 messages = consumer.consume(self.batch_size, self.poll_timeout)
                 if messages:
-                    self._ingest(messages)
+                    self._ingest(epoch, messages)
         finally:
-            stage, self._stage = self._stage, None
-            stage.close()
+            stop.set()
+            watcher.join()  # within METADATA_TIMEOUT_S
+            with self._lock:
+                stage, self._stage = self._stage, None
+            if stage is not None:
+                stage.close()
             consumer.close()
 
-    def _ingest(self, messages: list) -> None:  # type: ignore[type-arg]
+    def _sync(self, consumer: Consumer) -> int:
+        """Between batches: assign new partitions, rewind for a replay; returns the epoch
+        the next batch belongs to (read with the replay request, so they always agree)."""
+        with self._lock:
+            assign, self._to_assign = self._to_assign, []
+            replay, self._replay = self._replay, False
+            epoch = self._stage.epoch if self._stage is not None else 0
+            self._assigned.update(tp.partition for tp in assign)
+        if assign:
+            consumer.incremental_assign(assign)
+        if replay:
+            self._start_offsets = dict.fromkeys(self._assigned, OFFSET_BEGINNING)
+            consumer.assign([
+                TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in sorted(self._assigned)
+            ])
+        if time.monotonic() >= self._next_watermarks:
+            self._next_watermarks = time.monotonic() + METADATA_EVERY_S
+            self._watermarks(consumer)
+        return epoch
+
+    def _ingest(self, epoch: int, messages: list[Any]) -> None:
         """Columns out of the messages (few calls each), then off to the ingest stage."""
         good = [m for m in messages if m.error() is None]
         if len(good) != len(messages):
@@ -162,16 +222,23 @@ class ConsumeLoop:
         if self.status.state != "connected":
             self._set_status("connected")
         if self._stage is not None:
-            self._stage.put((values, partitions, offsets, keys))
-        else:
-            self.store.ingest(decode_batch(values, partitions, offsets, keys))
+            self._stage.put(epoch, (values, partitions, offsets, keys))
         if self.on_tail is not None:
-            self.on_tail(good[-TAIL_KEEP:])  # the tail copies what it keeps
+            self.on_tail(good[-TAIL_KEEP:])  # the tail keeps references, copies on reading
 
-    def _refresh(self, consumer: Consumer) -> None:
-        """Health check, new partitions, watermarks and lag for the stream view."""
+    def _watch(self, admin: AdminClient, stop: threading.Event) -> None:
+        """The watcher thread: metadata every ``METADATA_EVERY_S``."""
+        while not stop.is_set():
+            try:
+                self._refresh(admin)
+            except Exception:  # a watcher failure must not stop consumption
+                log.exception("partition refresh failed")
+            stop.wait(METADATA_EVERY_S)
+
+    def _refresh(self, admin: AdminClient) -> None:
+        """Health check and new partitions (handed to the consume thread to assign)."""
         try:
-            metadata = consumer.list_topics(self.topic, timeout=1.0)
+            metadata = admin.list_topics(self.topic, timeout=METADATA_TIMEOUT_S)
         except KafkaException as exc:
             self._set_status("unreachable", exc.args[0].str() if exc.args else str(exc))
             return
@@ -182,16 +249,16 @@ class ConsumeLoop:
             return
         if self.status.state != "connected":
             self._set_status("connected")
-        new = sorted(set(topic.partitions) - self._assigned)
-        if new:
-            starts = [self._start(consumer, p) for p in new]
-            self._start_offsets.update((tp.partition, tp.offset) for tp in starts)
-            consumer.incremental_assign(starts)
-            self._assigned.update(new)
-            self._first_assignment = False
-        self._watermarks(consumer)
+        with self._lock:
+            known = self._assigned | {tp.partition for tp in self._to_assign}
+            new = sorted(set(topic.partitions) - known)
+            if new:
+                starts = [self._start(p) for p in new]
+                self._start_offsets.update((tp.partition, tp.offset) for tp in starts)
+                self._to_assign.extend(starts)
+                self._first_assignment = False
 
-    def _start(self, consumer: Consumer, partition: int) -> TopicPartition:
+    def _start(self, partition: int) -> TopicPartition:
         """Where to start reading a partition, following ``--from`` on first assignment."""
         tp = TopicPartition(self.topic, partition, OFFSET_BEGINNING)
         if not self._first_assignment or self.start_from == "earliest":
@@ -200,36 +267,26 @@ class ConsumeLoop:
             tp.offset = OFFSET_END
             return tp
         assert isinstance(self.start_from, int)
-        low, high = consumer.get_watermark_offsets(tp, timeout=5.0)
-        tp.offset = max(low, high + self.start_from)
+        tp.offset = OFFSET_TAIL_BASE + self.start_from  # librdkafka looks the end up itself
         return tp
 
     def _watermarks(self, consumer: Consumer) -> None:
-        """Low/high watermarks from the broker, our position, and per-partition rates."""
+        """Low/high watermarks from the client's cache, our position, per-partition rates
+        (local calls on the consume thread, no round trip to the broker)."""
         now = time.monotonic()
         previous = {info.partition: info for info in self.partitions}
         elapsed = now - self._watermarks_at
         infos = []
         tps = [TopicPartition(self.topic, p) for p in sorted(self._assigned)]
-        for tp in consumer.position(tps):
-            try:
-                low, high = consumer.get_watermark_offsets(tp, timeout=1.0)
-            except KafkaException:
-                return
+        for tp in consumer.position(tps) if tps else []:
+            low, high = consumer.get_watermark_offsets(tp, cached=True)
+            before = previous.get(tp.partition)
+            if high < 0:  # no fetch response for it yet: the last known, else unknown
+                low, high = (before.low, before.high) if before else (0, -1)
             position = tp.offset
             if position < 0:  # nothing read yet: we sit at the start we were given
                 position = high if self._start_offsets.get(tp.partition) == OFFSET_END else low
-            before = previous.get(tp.partition)
             rate = (position - before.position) / elapsed if before and elapsed > 0 else 0.0
             infos.append(PartitionInfo(tp.partition, low, high, position, max(rate, 0.0)))
         self.partitions = tuple(infos)
         self._watermarks_at = now
-
-    def _rewind(self, consumer: Consumer) -> None:
-        if self._stage is not None:
-            self._stage.drain()  # batches read before the rewind must not land after it
-        self.store.rewind()
-        self._start_offsets = dict.fromkeys(self._assigned, OFFSET_BEGINNING)
-        consumer.assign([
-            TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in sorted(self._assigned)
-        ])

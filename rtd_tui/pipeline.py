@@ -56,7 +56,7 @@ class Pipeline:
         self.control = ProducerControl(enabled=settings.producer_on, rate=settings.rate)
         self._generator = generator
         self.stop_event = threading.Event()
-        self._loops_running: list[threading.Event] = []
+        self._loops_running: dict[str, threading.Event] = {}
         self.broker: EmbeddedBroker | KafkaServer | None = None
         self.bootstrap = settings.bootstrap_servers or ""
         self.producer: ProduceLoop | None = None
@@ -115,19 +115,27 @@ class Pipeline:
         lag = sum(p.lag for p in self.consumer.partitions) if self.consumer else 0
         self.throughput.record(self.store.consumed, lag)
 
+    def clear(self) -> int:
+        """Forget what the store holds, as a barrier (see ``ConsumeLoop.clear``);
+        returns how many fetched messages were dropped rather than stored after it."""
+        if self.consumer is None:
+            self.store.clear()
+            return 0
+        return self.consumer.clear()
+
     def run_producer(self) -> None:
         """Body of the producer thread."""
         if self.producer is not None:
-            self._run_loop(self.producer.run)
+            self._run_loop("producer", self.producer.run)
 
     def run_consumer(self) -> None:
         """Body of the consumer thread."""
         if self.consumer is not None:
-            self._run_loop(self.consumer.run)
+            self._run_loop("consumer", self.consumer.run)
 
-    def _run_loop(self, loop: Callable[[threading.Event], None]) -> None:
+    def _run_loop(self, name: str, loop: Callable[[threading.Event], None]) -> None:
         done = threading.Event()
-        self._loops_running.append(done)
+        self._loops_running[name] = done
         try:
             loop(self.stop_event)
         finally:
@@ -142,11 +150,14 @@ class Pipeline:
         self.stop_event.set()
         if isinstance(self._generator, PoolsBuild):
             self._generator.cancel()
-        for done in self._loops_running:
-            done.wait(LOOP_EXIT_TIMEOUT_S)
+        # The producer is flushed while the consumer winds down: the two waits overlap.
+        if (producing := self._loops_running.get("producer")) is not None:
+            producing.wait(LOOP_EXIT_TIMEOUT_S)
         lost = 0
         if self.producer is not None:
             lost = self.producer.flush(flush_timeout) + self.producer.stats.failed
+        if (consuming := self._loops_running.get("consumer")) is not None:
+            consuming.wait(LOOP_EXIT_TIMEOUT_S)
         if self.broker is not None:
             self.broker.close()
         return lost

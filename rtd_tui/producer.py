@@ -18,11 +18,15 @@ from confluent_kafka import KafkaError, Message, Producer
 from rtd_tui.generator import Encoded, RecordGenerator
 
 MAX_RATE = 1_000_000.0
+#: Above ``1 / TICK_S`` records/s the loop wakes once per tick and sends what is due.
+TICK_S = 0.02
+IDLE_POLL_S = 0.1
+MAX_BATCH = 10_000
 MIN_RATE = 0.01
 PRODUCER_DEFAULTS: dict[str, object] = {
     "acks": "all",
     "enable.idempotence": True,
-    "linger.ms": 5,
+    "linger.ms": 20,
     "message.timeout.ms": 30_000,
 }
 
@@ -120,7 +124,13 @@ class ProduceLoop:
         return self.count - self.stats.sent
 
     def run(self, stop: threading.Event) -> None:
-        """Produce until ``stop`` is set (or ``count`` is reached); never blocks long."""
+        """Produce until ``stop`` is set (or ``count`` is reached); never blocks long.
+
+        Pacing sleeps (in ``poll``, which serves delivery reports meanwhile) until the
+        next record is due; at rates above ``1 / TICK_S`` it wakes every ``TICK_S`` and
+        sends the records due since, so the wake-ups per second stay bounded whatever
+        the rate (at most ``TICK_S`` of added delay per record).
+        """
         pending: Encoded | None = None
         epoch, sent_at_epoch = self._clock(), self.stats.sent
         while not stop.is_set():
@@ -131,28 +141,36 @@ class ProduceLoop:
             if left is not None and left <= 0:
                 if self.stats.in_flight == 0:
                     return
-                self.producer.poll(0.1)
+                self.producer.poll(IDLE_POLL_S)
                 continue
             if not self.control.enabled:
-                self.producer.poll(0.1)
+                self.producer.poll(IDLE_POLL_S)
                 continue
             rate = self.control.rate
             if rate is None:
-                due = 10_000
+                due = MAX_BATCH
             else:
-                due = int((self._clock() - epoch) * rate) + 1 - (self.stats.sent - sent_at_epoch)
+                sent = self.stats.sent - sent_at_epoch
+                due = int((self._clock() - epoch) * rate) + 1 - sent
                 if due > max(rate, 1.0):  # stalled (full queue, broker down): no burst after
                     epoch, sent_at_epoch = self._clock(), self.stats.sent
                     due = 1
+                if due <= 0:
+                    self.producer.poll(self._wait(rate, epoch + sent / rate))
+                    continue
             if left is not None:
                 due = min(due, left)
-            if due <= 0:
-                assert rate is not None
-                wait = (self.stats.sent - sent_at_epoch) / rate - (self._clock() - epoch)
-                self.producer.poll(min(max(wait, 0.0), 0.1))
-                continue
-            pending = self._send_many(min(due, 10_000), pending)
+            pending = self._send_many(min(due, MAX_BATCH), pending)
             self.producer.poll(0)
+
+    def _wait(self, rate: float, next_due: float) -> float:
+        """Seconds to sleep before the next record: at least ``TICK_S`` at high rates
+        (records then go out in batches), at least 1 ms (librdkafka rounds a shorter
+        timeout down to 0, a busy spin), at most ``IDLE_POLL_S`` (stop is noticed)."""
+        wait = next_due - self._clock()
+        if rate * TICK_S > 1.0:
+            wait = max(wait, TICK_S)
+        return min(max(wait, 0.001), IDLE_POLL_S)
 
     def _send_many(self, n: int, pending: Encoded | None) -> Encoded | None:
         """Queue up to ``n`` records (the hot loop: names bound once, no call per record

@@ -1,9 +1,10 @@
 """The live tail: the newest raw messages, a throughput history, and safe byte rendering.
 
 The consumer thread hands each batch's last messages to ``TailBuffer.add``, which only
-copies a few fields out of them. Whether a message is valid, rejected or a tombstone
-is decided later, when a reader asks, by the same ``decode_batch`` the store uses, on
-just the entries not classified yet: the consume path pays nothing for the verdicts.
+keeps references to them (a few microseconds per batch). Copying their fields out and
+deciding whether each is valid, rejected or a tombstone happen later, when a reader
+asks, by the same ``decode_batch`` the store uses, on just the entries not read yet:
+the consume path pays for neither, and a tail nobody looks at costs nothing.
 """
 
 from __future__ import annotations
@@ -120,8 +121,8 @@ class TailBuffer:
     def __init__(self, capacity: int = TAIL_CAPACITY) -> None:
         self.capacity = capacity
         self._lock = threading.Lock()
-        self._items: deque[TailEntry] = deque(maxlen=capacity)
-        self._unclassified = 0  # the newest this many items have no verdict yet
+        self._items: deque[TailEntry | Message] = deque(maxlen=capacity)
+        self._unclassified = 0  # the newest this many items are raw messages, no verdict yet
         self._added = 0
 
     def add(self, messages: Sequence[Message]) -> None:
@@ -129,9 +130,8 @@ class TailBuffer:
         after a replay is held again: it is what the consumer is reading now."""
         kept = messages[-self.capacity:]
         with self._lock:
-            for m in kept:
-                self._items.append(_entry(m, self._added))
-                self._added += 1
+            self._items.extend(kept)
+            self._added += len(kept)
             self._unclassified += len(kept)
 
     @property
@@ -142,19 +142,21 @@ class TailBuffer:
     def entries(self) -> list[TailEntry]:
         """A snapshot of the held messages, newest last, each with its verdict.
 
-        New entries are classified here, under the lock: at most ``capacity`` messages,
-        a few milliseconds, and only when somebody looks.
+        New entries are copied and classified here, under the lock: at most ``capacity``
+        messages, a few milliseconds, and only when somebody looks.
         """
         with self._lock:
             items = self._items
             k = min(self._unclassified, len(items))
             if k:
-                done = classify(list(islice(items, len(items) - k, None)))
+                first = self._added - k
+                raw = islice(items, len(items) - k, None)
+                done = classify([_entry(m, first + i) for i, m in enumerate(raw)])  # type: ignore[arg-type]
                 for _ in range(k):
                     items.pop()
                 items.extend(done)
                 self._unclassified = 0
-            return list(items)
+            return list(items)  # type: ignore[arg-type]  # all classified above
 
     def find(self, partition: int, offset: int) -> TailEntry | None:
         """The held message at ``partition``/``offset``, if it is still in the buffer."""

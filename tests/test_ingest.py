@@ -35,7 +35,7 @@ def test_stage_applies_batches_in_order(records: list[dict[str, Any]]) -> None:
     store = RecordStore(window=10_000)
     stage = IngestStage(store, max_batches=2)
     for start in range(0, len(records), 500):
-        stage.put(columns(records[start : start + 500], start))
+        stage.put(0, columns(records[start : start + 500], start))
     stage.drain()
     assert store.consumed == len(records)
     assert plain(store.frame()) == records
@@ -46,7 +46,7 @@ def test_stage_applies_batches_in_order(records: list[dict[str, Any]]) -> None:
 def test_stage_close_applies_what_is_queued(records: list[dict[str, Any]]) -> None:
     store = RecordStore()
     stage = IngestStage(store)
-    stage.put(columns(records[:100], 0))
+    stage.put(0, columns(records[:100], 0))
     stage.close()
     assert store.consumed == 100
 
@@ -54,7 +54,7 @@ def test_stage_close_applies_what_is_queued(records: list[dict[str, Any]]) -> No
 def test_stage_failure_reaches_the_producer_side() -> None:
     """A batch that cannot be applied surfaces on the next ``put`` or ``drain``."""
     stage = IngestStage(RecordStore())
-    stage.put(([b"{}"], [0], [0, 1], None))  # offsets do not match values
+    stage.put(0, ([b"{}"], [0], [0, 1], None))  # offsets do not match values
     with pytest.raises(RuntimeError, match="ingest failed"):
         stage.drain()
     stage.close()

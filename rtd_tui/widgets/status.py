@@ -25,6 +25,8 @@ class StatusLine(Static):
     StatusLine { width: 1fr; height: 1; background: $panel; padding: 0 1; }
     """
 
+    _shown: Text | None = None
+
     def show(
         self, status: PipelineStatus, updated: datetime | None, paused: bool, filtered: str = ""
     ) -> None:
@@ -57,4 +59,6 @@ class StatusLine(Static):
         line.append(*SEPARATOR)
         line.append("updated ", style="dim")
         line.append(updated.strftime("%H:%M:%S") if updated else "—")
-        self.update(line, layout=False)  # one line, full width: the text never resizes it
+        if line != self._shown:  # an unchanged line is not repainted
+            self._shown = line
+            self.update(line, layout=False)  # one line, full width: never resizes it

@@ -1,0 +1,179 @@
+"""Steady-state CPU of the real processes, live and paused, at several rates.
+
+Three set-ups, each run as users run it:
+
+- the default ``rtd-tui --rate R`` (embedded broker, producer and dashboard in one
+  process; ``--no-producer`` for rate 0) on a 160 x 50 pseudo-terminal;
+- ``rtd-tui -b ADDR`` (the dashboard alone) with ``rtd-tui broker`` and
+  ``rtd-tui produce -b ADDR --rate R`` as separate processes;
+- ``rtd-tui produce --rate R``, measured in the second set-up, against ``--rate max``.
+
+Each figure is the process's CPU time (``/proc/PID/stat``) over a window after a
+warm-up, as % of one core, with the CPU milliseconds per 1,000 messages beside it.
+Paused is the same process after a space key sent through the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+from benchmarks.common import Figure
+from benchmarks.terminal import Broker, Process, Terminal, cpu_window, produce, rtd_command
+
+RATES = (0, 5, 100, 1_000, 10_000)
+#: Targets from issue 10, % of one core.
+TARGET_IDLE = 1.0  # rtd-tui -b, no messages
+TARGET_DEFAULT = {5: 5.0, 1_000: 25.0, 10_000: 80.0}
+TARGET_PRODUCE = {1_000: 3.0}
+TARGET_PER_RECORD = 2.0  # × the cost per record at --rate max
+_DELIVERED = re.compile(rb"delivered ([\d,]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One process over one window: % of a core, and messages handled in that window."""
+
+    percent: float
+    messages: float
+    seconds: float
+
+    @property
+    def ms_per_1k(self) -> float | None:
+        return self.percent * 10 * self.seconds / self.messages * 1000 if self.messages else None
+
+    def text(self) -> str:
+        per = self.ms_per_1k
+        return f"{self.percent:.1f} %" + (f" · {per:.1f} ms/1k msgs" if per is not None else "")
+
+
+class Producer(Process):
+    """``rtd-tui produce`` whose progress lines give the records delivered so far."""
+
+    def __init__(self, bootstrap: str, rate: str) -> None:
+        super().__init__([*rtd_command(), "produce", "-b", bootstrap, "--rate", rate],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.delivered = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if found := _DELIVERED.search(line):
+                self.delivered = int(found.group(1).replace(b",", b""))
+
+
+def _window(processes: list[Process], seconds: float, counter: Producer | None,
+            rate: float) -> list[Reading]:
+    before = counter.delivered if counter is not None else 0
+    percents = cpu_window(processes, seconds)
+    messages = (counter.delivered - before) if counter is not None else rate * seconds
+    return [Reading(p, messages, seconds) for p in percents]
+
+
+def _pause(term: Terminal) -> None:
+    term.send(" ")
+    time.sleep(1.0)
+
+
+def default_app(rate: int, warmup: float, seconds: float) -> tuple[Reading, Reading]:
+    """The default ``rtd-tui`` at ``rate``: live, then paused."""
+    args = ["--rate", str(rate)] if rate else ["--no-producer"]
+    term = Terminal(args)
+    try:
+        term.wait_output()
+        time.sleep(warmup)
+        live = _window([term], seconds, None, rate)[0]
+        _pause(term)
+        paused = _window([term], seconds, None, rate)[0]
+    finally:
+        term.close()
+    return live, paused
+
+
+def external(rate: int, warmup: float, seconds: float) -> tuple[Reading, Reading, Reading]:
+    """``rtd-tui -b`` fed by ``rtd-tui produce --rate``: dashboard live, paused, producer."""
+    broker = Broker()
+    prod = Producer(broker.bootstrap, str(rate)) if rate else None
+    term = Terminal(["-b", broker.bootstrap])
+    try:
+        term.wait_output()
+        time.sleep(warmup)
+        procs: list[Process] = [term] + ([prod] if prod else [])
+        live = _window(procs, seconds, prod, rate)
+        _pause(term)
+        paused = _window([term], seconds, prod, rate)[0]
+    finally:
+        term.close()
+        if prod is not None:
+            prod.close()
+        broker.close()
+    producer = live[1] if len(live) > 1 else Reading(0.0, 0, seconds)
+    return live[0], paused, producer
+
+
+def produce_max(warmup: float, seconds: float) -> Reading:
+    """``rtd-tui produce --rate max``: its CPU per record is the yardstick for every rate."""
+    broker = Broker()
+    prod = Producer(broker.bootstrap, "max")
+    try:
+        time.sleep(warmup)
+        return _window([prod], seconds, prod, 0)[0]
+    finally:
+        prod.close()
+        broker.close()
+
+
+def measure(rates: tuple[int, ...] = RATES, warmup: float = 5.0,
+            seconds: float = 20.0) -> list[Figure]:
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    section = f"CPU, % of one core, {seconds:.0f} s windows (load {load} at start)"
+    figures: list[Figure] = []
+    base = produce_max(warmup, seconds)
+    base_ms = base.ms_per_1k or 0.0
+    figures.append(Figure(section, "rtd-tui produce --rate max", base.text()))
+    for rate in rates:
+        live, paused = default_app(rate, warmup, seconds)
+        target = TARGET_DEFAULT.get(rate)
+        figures.append(Figure(
+            section, f"rtd-tui --rate {rate}, live" if rate else "rtd-tui --no-producer, live",
+            live.text(), f"≤ {target:g} %" if target else "",
+            None if target is None else live.percent <= target))
+        figures.append(Figure(section, f"rtd-tui --rate {rate}, paused" if rate
+                              else "rtd-tui --no-producer, paused", paused.text()))
+        dash, dash_paused, prod = external(rate, warmup, seconds)
+        idle = rate == 0
+        figures.append(Figure(
+            section, f"rtd-tui -b, {rate} msg/s from rtd-tui produce, live", dash.text(),
+            f"≤ {TARGET_IDLE:g} %" if idle else "", dash.percent <= TARGET_IDLE if idle else None))
+        figures.append(Figure(section, f"rtd-tui -b, {rate} msg/s, paused", dash_paused.text()))
+        if rate:
+            target = TARGET_PRODUCE.get(rate)
+            per = prod.ms_per_1k or 0.0
+            figures.append(Figure(
+                section, f"rtd-tui produce --rate {rate}", prod.text(),
+                (f"≤ {target:g} %, " if target else "")
+                + f"≤ {TARGET_PER_RECORD:g}× max's {base_ms:.1f} ms/1k",
+                (target is None or prod.percent <= target)
+                and per <= TARGET_PER_RECORD * base_ms))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cpu", description=__doc__)
+    parser.add_argument("--rates", type=int, nargs="+", default=list(RATES))
+    parser.add_argument("--seconds", type=float, default=20.0, help="measuring window")
+    parser.add_argument("--warmup", type=float, default=5.0)
+    args = parser.parse_args()
+    from benchmarks.__main__ import table
+
+    print(table(measure(tuple(args.rates), args.warmup, args.seconds)))
+
+
+if __name__ == "__main__":
+    main()
