@@ -24,14 +24,14 @@ import time
 from dataclasses import dataclass
 
 from benchmarks.common import Figure
-from benchmarks.terminal import Broker, Process, Terminal, cpu_window, produce, rtd_command
+from benchmarks.terminal import Broker, Process, Terminal, cpu_window, rtd_command
 
 RATES = (0, 5, 100, 1_000, 10_000)
 #: Targets from issue 10, % of one core.
 TARGET_IDLE = 1.0  # rtd-tui -b, no messages
 TARGET_DEFAULT = {5: 5.0, 1_000: 25.0, 10_000: 80.0}
 TARGET_PRODUCE = {1_000: 3.0}
-TARGET_PER_RECORD = 2.0  # × the cost per record at --rate max
+TARGET_PER_RECORD = 2.0  # times the cost per record at --rate max
 _DELIVERED = re.compile(rb"delivered ([\d,]+)")
 
 

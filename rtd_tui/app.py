@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 from textual import work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
@@ -51,7 +52,7 @@ from rtd_tui.widgets.throughput import ThroughputChart
 #: How often the app looks for the first records after start (then: every refresh),
 #: and for how long (a topic that stays empty costs no more than the refresh tick).
 FIRST_DATA_POLL_S = 0.05
-FIRST_DATA_FOR_S = 10.0
+FIRST_DATA_FOR_S = 5.0
 #: While the last drawn ingest rate is not 0, the views are redrawn at least this often
 #: even with no new data, so a stopped stream's rate is seen falling to 0.
 MOVING_REDRAW_S = 1.0
@@ -204,12 +205,15 @@ class RtdApp(App[int]):
 
     def _on_screen(self, screen: DashboardScreen) -> bool:
         """The dashboard is seen: on top, or under a dialog. Hidden, it is not fed; it
-        catches up when it shows again (``on_dashboard_screen_shown``)."""
+        catches up when it shows again (``pop_screen``)."""
         top = self.screen
         return top is screen or (isinstance(top, ModalScreen) and self.screen_stack[-2] is screen)
 
-    def on_dashboard_screen_shown(self, _event: DashboardScreen.Shown) -> None:
-        self.redraw()
+    def pop_screen(self) -> AwaitComplete:
+        """Close the top screen; a dashboard seen again catches up at once, not a tick later."""
+        done = super().pop_screen()
+        self.call_next(self.redraw)
+        return done
 
     @property
     def dashboard(self) -> DashboardScreen | None:

@@ -16,7 +16,7 @@ from confluent_kafka import Producer
 
 from rtd_tui.broker import EmbeddedBroker, start_local_broker
 from rtd_tui.config import Settings
-from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
+from rtd_tui.consumer import CLUSTER_FETCH_WAIT_MS, ConsumeLoop, LinkStatus, PartitionInfo
 from rtd_tui.generator import PoolsBuild, RecordGenerator
 from rtd_tui.kafka_engine import KafkaServer
 from rtd_tui.kafka_jars import Progress, no_progress
@@ -84,8 +84,9 @@ class Pipeline:
             settings.topic, generator, self.control,
         )
         self.publisher = Publisher(self.producer.producer, settings.topic)
+        fetch = {} if settings.embedded else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
         self.consumer = ConsumeLoop(
-            settings.client_config(self.bootstrap), settings.topic, self.store,
+            settings.client_config(self.bootstrap, **fetch), settings.topic, self.store,
             start_from=settings.start_from, on_tail=self.tail.add,
         )
 

@@ -6,12 +6,18 @@ import asyncio
 import threading
 from collections.abc import Callable
 
-from dashboard_kit import still_app
+from dashboard_kit import filled_store, fixture_values, still_app
+from textual.screen import Screen
 
 from rtd_tui.app import RtdApp
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
+from rtd_tui.decode import decode_batch
 from rtd_tui.generator import RecordGenerator
+from rtd_tui.screens.help import HelpScreen
+from rtd_tui.store import RecordStore
+from rtd_tui.widgets.format import count
+from rtd_tui.widgets.metrics import MetricCard
 from rtd_tui.widgets.plot import PlotWidget
 
 SIZE = (160, 50)
@@ -249,3 +255,47 @@ async def test_garbage_is_collected_on_the_apps_timer_and_restored_on_exit() -> 
         assert gc.get_stats()[1]["collections"] >= before + 2
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def add_records(store: RecordStore, first: int, n: int) -> None:
+    """``n`` more fixture records on partition 0, past every offset the store has seen."""
+    values = fixture_values(first + n)[first:]
+    offsets = list(range(10**6 + first, 10**6 + first + n))
+    store.ingest(decode_batch(values, [0] * n, offsets, None))
+
+
+async def test_an_unchanged_view_is_not_redrawn_and_a_changed_one_always_is() -> None:
+    store = filled_store(fixture_values(1000))
+    app = still_app(store, refresh=60.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        drawn = app.redraws
+        for _ in range(3):
+            app.redraw()
+        assert app.redraws == drawn  # nothing changed: no snapshot, no repaint
+        for step in range(1, 4):
+            add_records(store, 1000 + 10 * step, 10)
+            app.redraw()
+            assert app.redraws == drawn + step  # every change is drawn on the next tick
+            shown = app.screen.query_one("#m-count", MetricCard).value
+            assert shown == count(store.snapshot().count)
+
+
+async def test_a_hidden_dashboard_is_not_fed_and_catches_up_when_shown() -> None:
+    store = filled_store(fixture_values(1000))
+    app = still_app(store, refresh=60.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.push_screen(HelpScreen())  # a dialog: the dashboard is still seen
+        add_records(store, 1000, 10)
+        app.redraw()
+        drawn = app.redraws
+        assert app._drawn_version == store.version
+        await app.push_screen(Screen())  # a full screen over it: hidden
+        add_records(store, 1010, 10)
+        app.redraw()
+        assert app.redraws == drawn
+        app.pop_screen()
+        await pilot.pause()
+        assert app.redraws == drawn + 1
+        assert app._drawn_version == store.version

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,8 +11,9 @@ import polars as pl
 import pytest
 from test_store import assert_matches, batches_of, plain
 
+import rtd_tui.ingest as ingest_module
 import rtd_tui.store.totals as store_module
-from rtd_tui.decode import DecodedBatch
+from rtd_tui.decode import DecodedBatch, decode_batch
 from rtd_tui.generator import RecordGenerator
 from rtd_tui.ingest import IngestStage
 from rtd_tui.records import encode
@@ -57,6 +60,35 @@ def test_stage_failure_reaches_the_producer_side() -> None:
     stage.put(0, ([b"{}"], [0], [0, 1], None))  # offsets do not match values
     with pytest.raises(RuntimeError, match="ingest failed"):
         stage.drain()
+    stage.close()
+
+
+def test_barrier_drops_queued_batches_and_counts_them(
+    records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clear as a barrier: batches of the old epoch, queued, being decoded or arriving
+    late, are never stored after it; the barrier says how many were waiting."""
+    gate = threading.Event()
+
+    def slow_decode(*columns: Any) -> DecodedBatch:
+        gate.wait(10)
+        return decode_batch(*columns)
+
+    monkeypatch.setattr(ingest_module, "decode_batch", slow_decode)
+    store = RecordStore()
+    stage = IngestStage(store, max_batches=4)
+    for i in range(4):  # one is taken by the (blocked) stage thread, three wait
+        stage.put(0, columns(records[i * 100 : (i + 1) * 100], i * 100))
+    time.sleep(0.1)
+    dropped = stage.barrier(store.clear)
+    assert dropped == 300
+    stage.put(0, columns(records[400:500], 400))  # fetched before the barrier, put after
+    stage.put(1, columns(records[500:600], 500))
+    gate.set()
+    stage.drain()
+    assert stage.dropped == 500  # the batch being decoded when the barrier came too
+    assert plain(store.frame()) == records[500:600]
+    assert store.consumed == 100
     stage.close()
 
 

@@ -113,3 +113,19 @@ def test_quit_is_clean_fast_and_leaves_nothing(
     assert b"\x1b[?1049l" in term.screen  # the alternate screen was left: terminal restored
     assert SECRET.encode() not in term.screen
     assert SECRET not in log.read_text(encoding="utf-8")
+
+
+def test_quit_with_an_unreachable_broker_ends_and_says_so(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Nothing waits on a broker that never answers (the time is a benchmark figure)."""
+    term = Terminal(["--log-file", str(tmp_path / "rtd.log"), "-b", "127.0.0.1:9",
+                     "--producer", "--rate", "50"], cli_env)
+    try:
+        term.wait_for(b"unreachable", timeout=30)
+        os.write(term.master, b"q")
+        code, _took = term.wait_exit(timeout=10)
+    finally:
+        term.close()
+    assert code == 1  # records were queued and never delivered
+    assert b"Traceback" not in term.screen
