@@ -84,7 +84,8 @@ class Pipeline:
             settings.topic, generator, self.control,
         )
         self.publisher = Publisher(self.producer.producer, settings.topic)
-        fetch = {} if settings.embedded else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
+        mock = isinstance(self.broker, EmbeddedBroker)  # answers a fetch only after the wait
+        fetch = {} if mock else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
         self.consumer = ConsumeLoop(
             settings.client_config(self.bootstrap, **fetch), settings.topic, self.store,
             start_from=settings.start_from, on_tail=self.tail.add,

@@ -6,7 +6,6 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -26,9 +25,6 @@ class DashboardScreen(Screen[None]):
     """The first screen: everything at a glance, redrawn from snapshots."""
 
     BINDINGS = [Binding("escape", "app.clear_filter", "Clear filter", show=False)]
-
-    class Shown(Message):
-        """The dashboard is on screen again: the app redraws it (it is not fed hidden)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -50,9 +46,6 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#latest-box").border_title = "Latest records"
         self.query_one("#cities-box").border_title = "Statistics by city"
-
-    def on_screen_resume(self) -> None:
-        self.post_message(self.Shown())
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
