@@ -45,6 +45,7 @@ from rtd_tui.screens.stream import StreamScreen
 from rtd_tui.screens.tail import TailScreen
 from rtd_tui.store import RecordFilter, RecordStore
 from rtd_tui.widgets.filter_bar import FilterBar
+from rtd_tui.widgets.metrics import MetricsBar
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import LatestTable
 from rtd_tui.widgets.throughput import ThroughputChart
@@ -53,13 +54,13 @@ from rtd_tui.widgets.throughput import ThroughputChart
 #: and for how long (a topic that stays empty costs no more than the refresh tick).
 FIRST_DATA_POLL_S = 0.05
 FIRST_DATA_FOR_S = 5.0
-#: While the last drawn ingest rate is not 0, the views are redrawn at least this often
-#: even with no new data, so a stopped stream's rate is seen falling to 0.
-MOVING_REDRAW_S = 1.0
 #: Garbage collection: generations 0-1 every second, a full pass every minute
 #: (automatic collection cost 5-15 ms of each 200x60 redraw, measured A/B).
 GC_EVERY_S = 1.0
 GC_FULL_EVERY = 60
+#: The status line says "last message N s ago" after this many quiet refreshes (or 2 s).
+STALE_REFRESHES = 4
+STALE_MIN_S = 2.0
 
 
 class RtdApp(App[int]):
@@ -92,8 +93,6 @@ class RtdApp(App[int]):
         self.redraws = 0
         self.updated: datetime | None = None
         self._drawn_version: int | None = None
-        self._drawn_at = 0.0  # loop time of the last data redraw
-        self._drawn_moving = False  # the last data redraw showed a non-zero ingest rate
         self._first_data_until = 0.0
         self.record_filter = RecordFilter()
         self._quitting = False
@@ -183,25 +182,32 @@ class RtdApp(App[int]):
             return
         status = self.pipeline.status()
         self.pipeline.sample_throughput()  # at most one sample a second, views or not
-        if force or self._needs_redraw(screen):
-            snap = self.store.snapshot(self.record_filter)
-            with self.batch_update():
+        live = self.store.liveness()  # rates on their own clock: they fall when data stops
+        with self.batch_update():
+            if force or self._needs_redraw(screen):
+                snap = self.store.snapshot(self.record_filter)
                 screen.show(snap)
+                if snap.version != self._drawn_version:  # "updated" follows data, not timers
+                    self.updated = self.clock()
+                self._drawn_version = snap.version
+                self.redraws += 1
+            if not self.paused and self._on_screen(screen):
+                screen.query_one(MetricsBar).show_rate(live.rate)
                 screen.query_one(ThroughputChart).show(self.pipeline.throughput)
-            self._drawn_version = snap.version
-            self._drawn_at = self._loop_time()
-            self._drawn_moving = snap.ingest_rate > 0
-            self.updated = self.clock()
-            self.redraws += 1
-        status_line.show(status, self.updated, self.paused, describe(self.record_filter))
+        stale = live.idle if live.idle is not None and live.idle >= self.stale_after else None
+        status_line.show(status, self.updated, self.paused, describe(self.record_filter),
+                         idle=stale)
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds without a message before the status line says how long it has been."""
+        return max(STALE_REFRESHES * self.pipeline.settings.refresh, STALE_MIN_S)
 
     def _needs_redraw(self, screen: DashboardScreen) -> bool:
         """The one decision whether a tick draws the data views."""
         if self.paused or not self._on_screen(screen):
             return False
-        if self.store.version != self._drawn_version:
-            return True
-        return self._drawn_moving and self._loop_time() - self._drawn_at >= MOVING_REDRAW_S
+        return self.store.version != self._drawn_version
 
     def _on_screen(self, screen: DashboardScreen) -> bool:
         """The dashboard is seen: on top, or under a dialog. Hidden, it is not fed; it

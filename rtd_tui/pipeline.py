@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from confluent_kafka import Producer
 
@@ -109,8 +109,17 @@ class Pipeline:
             producer_on=self.control.enabled,
             rate=self.control.rate,
             produced=self.producer.stats if self.producer else ProducerStats(),
-            partitions=consumer.partitions if consumer else (),
+            partitions=self._partitions_now(),
         )
+
+    def _partitions_now(self) -> tuple[PartitionInfo, ...]:
+        """The consumer's partitions with the store's rates: those run on the clock, so a
+        partition that stops sending reads 0 msgs/s within the rate span."""
+        if self.consumer is None:
+            return ()
+        rates = self.store.liveness().partition_rates
+        return tuple(replace(p, rate=rates.get(p.partition, 0.0))
+                     for p in self.consumer.partitions)
 
     def sample_throughput(self) -> None:
         """Add a point to the throughput history (at most one a second; any timer may call)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -26,9 +27,11 @@ def fixture_values(limit: int | None = None) -> list[bytes]:
     return lines[:limit] if limit is not None else lines
 
 
-def filled_store(values: list[bytes], window: int = 200_000) -> RecordStore:
+def filled_store(
+    values: list[bytes], window: int = 200_000, clock: Callable[[], float] = lambda: 100.0
+) -> RecordStore:
     """A store fed like the consumer feeds it: round-robin partitions, sequential offsets."""
-    store = RecordStore(window=window, clock=lambda: 100.0)
+    store = RecordStore(window=window, clock=clock)
     partitions = [i % PARTITIONS for i in range(len(values))]
     offsets = [i // PARTITIONS for i in range(len(values))]
     store.ingest(decode_batch(values, partitions, offsets, [None] * len(values)))

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from confluent_kafka import TIMESTAMP_CREATE_TIME, Message
-from dashboard_kit import fixed_history, fixture_values, still_app
+from dashboard_kit import filled_store, fixed_history, fixture_values, still_app
 from rich.console import Console
 from test_app import live_app, wait_until
 from textual.pilot import Pilot
@@ -26,11 +26,11 @@ T0 = 1_793_628_000_000  # 2026-11-02 14:00:00 UTC, in ms
 RED = b"\x1b[31mred\x1b[0m not json"
 GOOD = fixture_values(1)[0]
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-PARTITIONS = (
-    PartitionInfo(0, 0, 1_520, 1_500, 48.5),
-    PartitionInfo(1, 120, 1_498, 1_498, 51.0),
-    PartitionInfo(2, 0, 1_507, 1_431, 44.25),
-    PartitionInfo(3, 0, 1_475, 1_475, 50.0),
+PARTITIONS = (  # their msgs/s come from the store: 750 records each, 4 s ago
+    PartitionInfo(0, 0, 1_520, 1_500),
+    PartitionInfo(1, 120, 1_498, 1_498),
+    PartitionInfo(2, 0, 1_507, 1_431),
+    PartitionInfo(3, 0, 1_475, 1_475),
 )
 
 
@@ -58,7 +58,9 @@ def stream_app() -> RtdApp:
 
     Timers are slowed right down: screens draw on mount, and tests call ``tick()``.
     """
-    app = still_app(refresh=60.0)
+    now = [100.0]
+    app = still_app(store=filled_store(fixture_values(), clock=lambda: now[0]), refresh=60.0)
+    now[0] = 104.0
     pipeline = app.pipeline
     consumer = ConsumeLoop({}, pipeline.settings.topic, pipeline.store)
     consumer.partitions = PARTITIONS
@@ -90,7 +92,7 @@ async def test_stream_view_lists_partitions_and_totals() -> None:
         await pilot.pause()
         table = app.screen.query_one("#partitions", DataTable)
         assert table.row_count == 4
-        assert cells(table, 2) == ["2", "0", "1,507", "1,431", "76", "44.2/s"]
+        assert cells(table, 2) == ["2", "0", "1,507", "1,431", "76", "188/s"]
         summary = str(app.screen.query_one("#stream-summary", Static).content)
         assert "total lag 96" in summary and "localhost:9092" in summary
         assert "csv-data" in summary

@@ -57,6 +57,10 @@ class MetricsBar(Horizontal):
         yield MetricCard("Ingest", id="m-rate")
         yield MetricCard("Rejected", id="m-rejected")
 
+    def show_rate(self, messages_per_s: float) -> None:
+        """The ingest card alone: it runs on the clock, so it drops to 0 when data stops."""
+        self.query_one("#m-rate", MetricCard).show(rate(messages_per_s).replace("/s", " msg/s"))
+
     def show(self, snap: Snapshot) -> None:
         """Put a snapshot's figures on the cards."""
         self.query_one("#m-total", MetricCard).show(money(snap.total))
@@ -64,7 +68,7 @@ class MetricsBar(Horizontal):
         self.query_one("#m-count", MetricCard).show(count(snap.count))
         mean_age = "—" if snap.mean_age is None else f"{snap.mean_age:.1f} years"
         self.query_one("#m-age", MetricCard).show(mean_age)
-        self.query_one("#m-rate", MetricCard).show(rate(snap.ingest_rate).replace("/s", " msg/s"))
+        self.show_rate(snap.ingest_rate)
         rejected = self.query_one("#m-rejected", MetricCard)
         rejected.show(count(snap.rejected))
         rejected.set_class(snap.rejected > 0, "warn")

@@ -18,6 +18,15 @@ _LINK_STYLE = {
 SEPARATOR = ("  │  ", "dim")
 
 
+def ago(seconds: float) -> str:
+    """``12 s``, ``4 min``, ``2 h``: how long, at the precision a glance needs."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds // 60:.0f} min"
+    return f"{seconds // 3600:.0f} h"
+
+
 class StatusLine(Static):
     """One line that says where the data comes from and whether it is flowing."""
 
@@ -28,8 +37,10 @@ class StatusLine(Static):
     _shown: Text | None = None
 
     def show(
-        self, status: PipelineStatus, updated: datetime | None, paused: bool, filtered: str = ""
+        self, status: PipelineStatus, updated: datetime | None, paused: bool, filtered: str = "",
+        *, idle: float | None = None,
     ) -> None:
+        """``idle``: seconds since the last message, when it is long enough to say so."""
         line = Text(no_wrap=True, overflow="ellipsis")
         if paused:
             line.append(" PAUSED ", style="bold black on yellow")
@@ -59,6 +70,8 @@ class StatusLine(Static):
         line.append(*SEPARATOR)
         line.append("updated ", style="dim")
         line.append(updated.strftime("%H:%M:%S") if updated else "—")
+        if idle is not None:
+            line.append(f" · last message {ago(idle)} ago", style="bold yellow")
         if line != self._shown:  # an unchanged line is not repainted
             self._shown = line
             self.update(line, layout=False)  # one line, full width: never resizes it
