@@ -39,6 +39,7 @@ _VALID = (
     & pl.col("id").is_between(*ID_RANGE)
     & pl.col("idade").is_between(*AGE_RANGE)
     & pl.col("valor").is_between(*VALUE_RANGE)
+    & (pl.col("valor").round(2) == pl.col("valor"))  # whole cents, as records.validate
     & pl.col("timestamp").str.contains(TIMESTAMP_PATTERN)
     & ~pl.col("nome").str.contains(f"{CONTROL_PATTERN}|{_SUSPECT_NAME}")  # one regex pass
     & pl.col("nome").str.contains(r"\S")  # not blank: both follow Unicode White_Space

@@ -4,10 +4,8 @@ The produce form sends through ``Pipeline.publisher``, which shares the produce
 loop's client (no connection per send). That loop's ``poll()`` serves the delivery
 report, which resolves a ``Future[Delivery]``: the UI never waits on it, it adds a
 done-callback that posts a message. This module also turns what the user typed
-(form fields or raw JSON) into a record; ``records.validate`` stays the judge.
-
-Amounts: the form sends at most 2 decimals (whole cents). ``12.345`` is rejected,
-not rounded, like every out-of-range value: a rounded amount would falsify totals.
+(form fields or raw JSON) into a record; ``records.validate`` stays the judge, the
+same as for consumed messages (amounts in whole cents included).
 """
 
 from __future__ import annotations
@@ -139,14 +137,11 @@ def explain(exc: RecordError) -> DraftError:
 
 
 def checked(obj: Any) -> dict[str, Any]:
-    """``records.validate`` plus the form's whole-cents rule; raises ``DraftError``."""
+    """``records.validate``, the consumer's own rule; raises ``DraftError``."""
     try:
-        record = validate(obj)
+        return validate(obj)
     except RecordError as exc:
         raise explain(exc) from None
-    if round(record["valor"], 2) != record["valor"]:
-        raise DraftError("valor", f"valor: at most 2 decimals (cents), got {record['valor']!r}")
-    return record
 
 
 def record_from_fields(texts: Mapping[str, str]) -> dict[str, Any]:

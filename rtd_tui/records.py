@@ -8,7 +8,10 @@ consumer and the produce form agree. The generator lives in ``generator``.
 
 Policy for well-typed but out-of-range values (age 200, negative amount, id 12):
 they are *rejected* everywhere with the reason ``out of range: <field>``; nothing
-is clamped, because a clamped amount would silently falsify the totals.
+is clamped, because a clamped amount would silently falsify the totals. Amounts are
+whole cents: more than two decimals (``12.345``) is rejected, never rounded, so the
+store's integer-cent totals are exact. The consumer and the produce form both judge
+with ``validate``, so one rule holds everywhere.
 """
 
 from __future__ import annotations
@@ -110,6 +113,8 @@ def validate(obj: Any) -> dict[str, Any]:
     _check_range("id", ident, ID_RANGE)
     _check_range("idade", idade, AGE_RANGE)
     _check_range("valor", valor, VALUE_RANGE)
+    if isinstance(valor, float) and round(valor, 2) != valor:
+        raise RecordError("more than 2 decimals: valor", f"{valor!r} (amounts are whole cents)")
     if not nome.strip():
         raise RecordError("empty field: nome")
     for name, value in (("nome", nome), ("cidade", cidade), ("timestamp", ts)):

@@ -158,6 +158,8 @@ def test_non_string_name_rejected_despite_polars_coercion(raw: str) -> None:
         (encode({**GOOD, "timestamp": "\u0662\u0660\u0662\u0664-05-01T12:00"}), "bad timestamp"),
         (encode({**GOOD, "nome": " \u00a0"}), "empty field: nome"),
         (encode({**GOOD, "valor": 2000.001}), "out of range: valor"),
+        (encode({**GOOD, "valor": 123.456}), "more than 2 decimals: valor"),
+        (encode({**GOOD, "valor": 50.001}), "more than 2 decimals: valor"),
     ],
     ids=lambda case: case if isinstance(case, str) else "msg",
 )

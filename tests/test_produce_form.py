@@ -81,7 +81,7 @@ async def send_and_wait(form: ProduceFormScreen, pilot: Pilot[Any]) -> Delivery:
     ("idade", "200", "idade: out of range: 200 not in [18, 80]"),
     ("valor", "12,50", "valor: expected a number, got '12,50' (use a dot: 12.50)"),
     ("valor", "-5", "valor: out of range: -5.0 not in [50, 2000]"),
-    ("valor", "149.999", "valor: at most 2 decimals (cents), got 149.999"),
+    ("valor", "149.999", "valor: more than 2 decimals: 149.999 (amounts are whole cents)"),
     ("cidade", "Gotham", "cidade: unknown city: 'Gotham'"),
     ("nome", "", "nome: empty field"),
     ("timestamp", "2026-13-02 25:00", "timestamp: bad timestamp: '2026-13-02 25:00'"),

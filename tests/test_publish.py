@@ -111,7 +111,7 @@ FIELD_TEXTS = texts_of(RECORD)
     ("idade", "200", "idade: out of range: 200 not in [18, 80]"),
     ("valor", "12,50", "valor: expected a number, got '12,50' (use a dot: 12.50)"),
     ("valor", "-5", "valor: out of range: -5.0 not in [50, 2000]"),
-    ("valor", "149.999", "valor: at most 2 decimals (cents), got 149.999"),
+    ("valor", "149.999", "valor: more than 2 decimals: 149.999 (amounts are whole cents)"),
     ("valor", "1e3", "valor: expected a number, got '1e3'"),
     ("cidade", "Gotham", "cidade: unknown city: 'Gotham'"),
     ("nome", "  ", "nome: empty field"),
@@ -130,7 +130,7 @@ def test_each_bad_field_is_named_with_its_reason(field: str, text: str, message:
     ("", None, "empty message"),
     (json.dumps({k: v for k, v in RECORD.items() if k != "nome"}), "nome", "nome: missing field"),
     (json.dumps({**RECORD, "idade": "37"}), "idade", "idade: wrong type: expected integer"),
-    (json.dumps({**RECORD, "valor": 123.456}), "valor", "valor: at most 2 decimals"),
+    (json.dumps({**RECORD, "valor": 123.456}), "valor", "valor: more than 2 decimals"),
 ])
 def test_raw_json_problems_are_named(text: str, field: str | None, message: str) -> None:
     with pytest.raises(DraftError) as caught:

@@ -356,3 +356,17 @@ def test_record_error_message() -> None:
     assert str(err) == "out of range: idade: 200 not in [18, 80]"
     assert err.reason == "out of range: idade"
     assert records.RecordError("empty message").detail == ""
+
+
+@pytest.mark.parametrize("valor", [123.456, 50.001, 1999.999, 99.995])
+def test_amounts_with_more_than_two_decimals_are_rejected(valor: float) -> None:
+    """One rule for amounts everywhere: whole cents, never rounded."""
+    with pytest.raises(RecordError) as err:
+        validate({**GOOD, "valor": valor})
+    assert err.value.reason == "more than 2 decimals: valor"
+    assert err.value.field == "valor"
+
+
+@pytest.mark.parametrize("valor", [50, 123.4, 235.09, 50.07, 1999.99])
+def test_amounts_in_whole_cents_are_accepted(valor: float) -> None:
+    assert validate({**GOOD, "valor": valor})["valor"] == float(valor)
