@@ -95,6 +95,7 @@ class RtdApp(App[int]):
         self._drawn_version: int | None = None
         self._first_data_until = 0.0
         self.record_filter = RecordFilter()
+        self._covered: int | None = None  # raw rows the shown filtered figures cover
         self._quitting = False
         self.last_export: Path | None = None
         self._first_data: Timer | None = None
@@ -187,6 +188,7 @@ class RtdApp(App[int]):
             if force or self._needs_redraw(screen):
                 snap = self.store.snapshot(self.record_filter)
                 screen.show(snap)
+                self._covered = snap.covered
                 if snap.version != self._drawn_version:  # "updated" follows data, not timers
                     self.updated = self.clock()
                 self._drawn_version = snap.version
@@ -195,8 +197,14 @@ class RtdApp(App[int]):
                 screen.query_one(MetricsBar).show_rate(live.rate)
                 screen.query_one(ThroughputChart).show(self.pipeline.throughput)
         stale = live.idle if live.idle is not None and live.idle >= self.stale_after else None
-        status_line.show(status, self.updated, self.paused, describe(self.record_filter),
-                         idle=stale)
+        status_line.show(status, self.updated, self.paused, self._filter_text(), idle=stale)
+
+    def _filter_text(self) -> str:
+        """The active filter and what its figures cover: the window, not every record."""
+        if not self.record_filter.active:
+            return ""
+        covered = "" if self._covered is None else f" (last {self._covered:,} records)"
+        return describe(self.record_filter) + covered
 
     @property
     def stale_after(self) -> float:

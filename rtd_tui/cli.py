@@ -170,7 +170,8 @@ def _dashboard_options(parser: argparse.ArgumentParser) -> None:
          help="start with the producer on (the default with the embedded broker)")
     _add(view, "--refresh", dest="refresh", metavar="SECONDS", help="redraw interval")
     _add(view, "--window", dest="window", metavar="ROWS",
-         help="raw rows kept for the table and scatter; metrics always cover every record")
+         help="raw rows kept for the table, scatter and exports; the metrics cover every "
+         "record, except under a filter (/), which applies to these rows")
     _add(view, "--window-bytes", dest="window_bytes", metavar="SIZE",
          help="also bound those rows by their size in bytes (K, M, G suffixes)")
     _add(view, "--export-dir", dest="export_dir", metavar="DIR", help="folder for exports")

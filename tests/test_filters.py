@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from dashboard_kit import still_app
+from dashboard_kit import filled_store, fixture_values, still_app
 
 from rtd_tui.filters import FilterError, describe, parse_filter
 from rtd_tui.store import RecordFilter
@@ -83,3 +83,23 @@ async def test_bad_filter_input_changes_nothing_and_esc_clears() -> None:
         await pilot.pause()
         assert not app.record_filter.active
         assert app.store.snapshot(app.record_filter).count == 3000
+
+
+async def test_filtered_cards_and_status_line_say_what_they_cover() -> None:
+    """A filter applies to the window, not to every record: the screen says so."""
+    app = still_app(store=filled_store(fixture_values(), window=1_000))
+    async with app.run_test(size=(160, 50)) as pilot:
+        total = app.screen.query_one("#m-total")
+        assert total.border_subtitle is None
+        await pilot.press("slash", *"natal", "enter")
+        await pilot.pause()
+        held = app.store.frame().height
+        assert held >= 1_000
+        assert total.border_subtitle == f"last {held:,} records"
+        assert app.screen.query_one("#m-count").border_subtitle == f"last {held:,} records"
+        status = app.screen.query_one("#status")
+        assert f"(last {held:,} records)" in str(status.content)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert total.border_subtitle is None
+        assert "last" not in str(status.content)

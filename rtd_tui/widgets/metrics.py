@@ -69,6 +69,9 @@ class MetricsBar(Horizontal):
         mean_age = "—" if snap.mean_age is None else f"{snap.mean_age:.1f} years"
         self.query_one("#m-age", MetricCard).show(mean_age)
         self.show_rate(snap.ingest_rate)
+        covers = None if snap.covered is None else f"last {count(snap.covered)} records"
+        for card in ("#m-total", "#m-mean", "#m-count", "#m-age"):
+            self.query_one(card, MetricCard).border_subtitle = covers
         rejected = self.query_one("#m-rejected", MetricCard)
         rejected.show(count(snap.rejected))
         rejected.set_class(snap.rejected > 0, "warn")
