@@ -98,6 +98,7 @@ class RtdApp(App[int]):
         self._covered: int | None = None  # raw rows the shown filtered figures cover
         self._quitting = False
         self.last_export: Path | None = None
+        self.loss = ""  # why the exit status is 1: records not delivered
         self._first_data: Timer | None = None
         self._gc_was_enabled = True
         self._gc_ticks = 0
@@ -414,6 +415,8 @@ class RtdApp(App[int]):
     @work(thread=True, exit_on_error=False, group="shutdown", name="close-pipeline")
     def _close_pipeline(self) -> None:
         lost = self.pipeline.close()
+        if lost:
+            self.loss = self.pipeline.loss_report(lost)
         self.call_from_thread(self.exit, return_code=1 if lost else 0)
 
 

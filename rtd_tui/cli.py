@@ -423,6 +423,8 @@ def run_dashboard(settings: Settings) -> int:
             print(f"rtd-tui: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     app.run()
+    if app.loss:
+        print(f"rtd-tui: error: {app.loss}", file=sys.stderr)
     return app.return_code or 0
 
 

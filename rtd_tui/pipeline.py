@@ -172,3 +172,15 @@ class Pipeline:
         if self.broker is not None:
             self.broker.close()
         return lost
+
+    def loss_report(self, lost: int, flush_timeout: float = FLUSH_TIMEOUT_S) -> str:
+        """One line: how many records were not delivered, and why (for stderr on exit)."""
+        stats = self.producer.stats if self.producer else ProducerStats()
+        link = self.consumer.status if self.consumer else None
+        if stats.last_error:
+            why = stats.last_error
+        elif link is not None and link.state != "connected":
+            why = f"broker {link.state}" + (f": {link.detail}" if link.detail else "")
+        else:
+            why = f"not confirmed within the {flush_timeout:g} s flush"
+        return f"{lost:,} record{'s' if lost != 1 else ''} not delivered ({why})"

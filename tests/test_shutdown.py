@@ -9,6 +9,7 @@ secret ever reached the screen or the log.
 from __future__ import annotations
 
 import os
+import re
 import pty
 import select
 import signal
@@ -129,3 +130,29 @@ def test_quit_with_an_unreachable_broker_ends_and_says_so(
         term.close()
     assert code == 1  # records were queued and never delivered
     assert b"Traceback" not in term.screen
+
+
+def test_records_lost_to_an_unreachable_broker_are_reported_on_exit(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`p` then `q` against a broker nobody listens on: exit status 1 and one line on
+    stderr (after the terminal is restored) saying how many records and why."""
+    term = Terminal(["-b", "127.0.0.1:9", "--rate", "50", "--log-file",
+                     str(tmp_path / "rtd.log")], cli_env)
+    try:
+        term.wait_for(b"unreachable", timeout=30)
+        os.write(term.master, b"p")
+        term.wait_for(b"ON 50.0/s", timeout=10)
+        time.sleep(1.0)  # some records queue up that can never be delivered
+        os.write(term.master, b"q")
+        code, _took = term.wait_exit(timeout=15)
+    finally:
+        term.close()
+    assert code == 1
+    after = term.screen.rpartition(b"\x1b[?1049l")[2].decode()  # what follows the TUI
+    after = re.sub(r"\x1b\[[?0-9;]*[A-Za-z]", "", after)  # mode resets, not text
+    lines = [line for line in after.replace("\r", "").split("\n") if line.strip()]
+    assert len(lines) == 1, lines
+    assert re.fullmatch(
+        r"rtd-tui: error: [1-9][0-9,]* records? not delivered \(broker unreachable: .+\)",
+        lines[0].strip()), lines
