@@ -1,7 +1,9 @@
 """Every user action once: its key, footer label and description.
 
 The app's key bindings, the ``?`` help and the command palette are all built from
-this table, so none of them can forget an action.
+this table, so none of them can forget an action. ``VIEW_KEYS`` lists the keys the
+other views bind for themselves; a test checks it against their bindings, so the
+help lists every key.
 """
 
 from __future__ import annotations
@@ -49,6 +51,32 @@ ACTIONS: tuple[UserAction, ...] = (
 )
 
 
-def key_text(action: UserAction) -> str:
+@dataclass(frozen=True, slots=True)
+class ViewKey:
+    """A key that one view (or every view) binds for itself."""
+
+    view: str
+    key: str  # Textual key name(s), comma-separated, as the view binds them
+    description: str
+    display_key: str = ""
+
+
+VIEW_KEYS: tuple[ViewKey, ...] = (
+    ViewKey("Tables", "up,down,pageup,pagedown,home,end", "Move the cursor",
+            "↑ ↓ PgUp PgDn Home End"),
+    ViewKey("Tables", "enter", "Open the selected row", "Enter"),
+    ViewKey("Tail", "f", "Freeze the tail, or follow the newest messages again"),
+    ViewKey("Tail", "R", "Re-produce the selected message (edit it first in the form)",
+            "shift+r"),
+    ViewKey("Produce form", "ctrl+s", "Send the record; the toast says where it landed"),
+    ViewKey("Produce form", "ctrl+n", "A new sample from the generator"),
+    ViewKey("Produce form", "ctrl+r", "Switch between the fields and raw JSON"),
+    ViewKey("Produce form", "ctrl+d", "Delete the id: send a tombstone"),
+    ViewKey("Every view", "escape", "Back, close or cancel; on the dashboard, clear the filter",
+            "Esc"),
+)
+
+
+def key_text(action: UserAction | ViewKey) -> str:
     """The key as the help shows it."""
     return action.display_key or action.key

@@ -395,9 +395,13 @@ class RtdApp(App[int]):
         self.notify(f"Replaying the topic from the beginning{_dropped(dropped)}", timeout=3)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
-        """The command palette offers every action of the help, plus Textual's own."""
-        yield from super().get_system_commands(screen)
+        """The command palette offers every action of the help, plus Textual's own, each once."""
+        builtin = list(super().get_system_commands(screen))
+        yield from builtin
+        titles = {command.title for command in builtin}
         for action in ACTIONS:
+            if action.label in titles:  # Textual's own (Quit) runs the same action
+                continue
             yield SystemCommand(
                 action.label,
                 action.description,

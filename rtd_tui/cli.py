@@ -28,6 +28,7 @@ from rtd_tui.config import (
     DEFAULT_WINDOW_BYTES,
     ConfigError,
     Settings,
+    default_export_dir,
     parse_count,
     parse_engine,
     parse_host,
@@ -89,7 +90,8 @@ OPTIONS: dict[str, Option] = {
     "window_bytes": Option(
         "RTD_WINDOW_BYTES", parse_size, DEFAULT_WINDOW_BYTES, f"{DEFAULT_WINDOW_BYTES >> 20}M"
     ),
-    "export_dir": Option("RTD_EXPORT_DIR", Path, Path("."), "current folder"),
+    "export_dir": Option("RTD_EXPORT_DIR", Path, None, "rtd-tui/exports in the user's data "
+                         "folder, ~/.local/share or $XDG_DATA_HOME"),
     "log_file": Option("RTD_LOG_FILE", Path, None, "rtd-tui.log in the user's state folder"),
     "count": Option("RTD_COUNT", parse_count),
     "flush_timeout": Option(
@@ -108,6 +110,19 @@ OPTIONS: dict[str, Option] = {
 
 class Parser(argparse.ArgumentParser):
     """argparse with a one-line error (no usage dump) and exit status 2."""
+
+    commands: dict[str, argparse.ArgumentParser]
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """As argparse, but an unknown argument after a sub-command is that sub-command's
+        error (``rtd-tui broker: error: ...``), not the top level's."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            command = getattr(parsed, "command", None)
+            where = getattr(self, "commands", {}).get(command or "", self)
+            where.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -134,11 +149,11 @@ def _add(group: Any, *flags: str, dest: str, help: str, **kwargs: Any) -> None:
     group.add_argument(*flags, dest=dest, help=f"{help} [{default}{option.env}]", **kwargs)
 
 
-def _kafka_options(parser: argparse.ArgumentParser, bootstrap_help: str) -> None:
+def _kafka_options(parser: argparse.ArgumentParser, bootstrap_help: str, topic_help: str) -> None:
     group = parser.add_argument_group("Kafka connection")
     _add(group, "-b", "--bootstrap-servers", dest="bootstrap_servers",
          metavar="HOST:PORT[,...]", help=bootstrap_help)
-    _add(group, "-t", "--topic", dest="topic", help="topic to read and write")
+    _add(group, "-t", "--topic", dest="topic", help=topic_help)
     _add(group, "-X", dest="props", metavar="KEY=VALUE", action="append",
          type=_flag(parse_property),
          help="librdkafka property, repeatable (e.g. -X security.protocol=SASL_SSL); "
@@ -193,7 +208,8 @@ def build_parser() -> Parser:
         epilog=f"{PROPERTIES_NOTE} See `rtd-tui produce --help` and `rtd-tui broker --help`.",
     )
     parser.add_argument("--version", action="version", version=f"rtd-tui {__version__}")
-    _kafka_options(parser, "connect to this cluster instead of the embedded broker")
+    _kafka_options(parser, "connect to this cluster instead of the embedded broker",
+                   "topic the dashboard reads (and its producer writes to)")
     _rate_options(parser)
     _dashboard_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="{produce,broker,serve}")
@@ -205,7 +221,8 @@ def build_parser() -> Parser:
         "summary. Exit status 1 if any record was not delivered.",
         epilog=PROPERTIES_NOTE,
     )
-    _kafka_options(produce, "the cluster to send to (required; `rtd-tui broker` starts one)")
+    _kafka_options(produce, "the cluster to send to (required; `rtd-tui broker` starts one)",
+                   "topic to write the records to")
     _rate_options(produce)
     limits = produce.add_argument_group("when to stop")
     _add(limits, "--count", dest="count", metavar="N", help="stop after N records are delivered")
@@ -237,6 +254,7 @@ def build_parser() -> Parser:
     _add(broker, "--bootstrap-file", dest="bootstrap_file", metavar="PATH",
          help="also write the bootstrap.servers to PATH")
     _serve_parser(sub)
+    parser.commands = dict(sub.choices)
     return parser
 
 
@@ -327,7 +345,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise ConfigError(
             "--engine chooses the local broker, and -b/--bootstrap-servers replaces it: use one"
         )
-    export_dir: Path = resolve(args, "export_dir")
+    export_dir: Path = resolve(args, "export_dir") or default_export_dir()
     if export_dir.exists() and not export_dir.is_dir():
         raise ConfigError(f"--export-dir {export_dir} is not a folder")
     return Settings(

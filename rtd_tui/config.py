@@ -11,6 +11,7 @@ with one line whether the bad value came from a flag or from the environment.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -151,6 +152,13 @@ def parse_window(text: str) -> int:
     return parse_int(text, MIN_WINDOW)
 
 
+def default_export_dir() -> Path:
+    """Where exports go unless told: the user's data folder, never the current directory
+    (inside a git clone, exports would show up in ``git status``)."""
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "rtd-tui" / "exports"
+
+
 def parse_size(text: str) -> int:
     """Bytes, with an optional K, M or G (binary: 1K = 1024); at least ``MIN_WINDOW_BYTES``."""
     match = re.fullmatch(r"\s*([0-9]+)\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
@@ -220,7 +228,7 @@ class Settings:
     window_bytes: int = DEFAULT_WINDOW_BYTES
     count: int | None = None
     flush_timeout: float = DEFAULT_FLUSH_TIMEOUT  # `produce`: bounded wait on exit
-    export_dir: Path = Path(".")
+    export_dir: Path = field(default_factory=default_export_dir)
     log_file: Path | None = None
     engine: str = "mock"  # the local broker when bootstrap_servers is None: see parse_engine
 

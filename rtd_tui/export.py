@@ -1,8 +1,12 @@
-"""Write the records in view to Parquet or CSV, named by time, in the export folder."""
+"""Write the records in view to Parquet or CSV, named by time, in the export folder.
+
+``timestamp`` is written as a Datetime column (microseconds), not as text: a value with a
+UTC offset is converted to UTC, one without is kept as it was sent.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,6 +29,7 @@ def export_name(now: datetime, fmt: str, n: int = 1) -> str:
 
 def write_frame(frame: pl.DataFrame, target: Path | BinaryIO, fmt: str) -> None:
     """Write ``frame`` to a file or a binary buffer (a browser download) as ``fmt``."""
+    frame = frame.with_columns(timestamps(frame["timestamp"]))
     if fmt == "parquet":
         frame.write_parquet(target)
     else:
@@ -43,3 +48,15 @@ def export_frame(frame: pl.DataFrame, folder: Path, fmt: str, now: datetime) -> 
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path.resolve()
+
+
+def timestamps(texts: pl.Series) -> pl.Series:
+    """ISO-8601 texts (as validated: optional seconds, fraction and offset) as datetimes."""
+    return pl.Series(texts.name, [_instant(t) for t in texts.to_list()], dtype=pl.Datetime("us"))
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment

@@ -27,6 +27,8 @@ from rtd_tui.generator import RecordGenerator
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
 
 PROGRESS_EVERY_S = 1.0
+#: Not a terminal: a progress line at most this often, and only when a count changed.
+PIPE_EVERY_S = 5.0
 TICK_S = 0.1
 EXIT_FAILURE = 1
 Client = TypeVar("Client")
@@ -67,19 +69,32 @@ class LinkErrors:
 
 
 class Meter:
-    """Progress lines: totals and the delivered rate since the previous line."""
+    """Progress lines: totals and the delivered rate since the previous line.
+
+    On a terminal one line is rewritten every second. Into a pipe or a file each line
+    stays, so one is written only when a count changed, at most every ``PIPE_EVERY_S``.
+    """
 
     def __init__(self, out: TextIO, started: float) -> None:
         self.out = out
         self.tty = out.isatty()
         self._at, self._delivered = started, 0
+        self._counts: tuple[int, int, int] | None = None
 
-    def due(self, now: float) -> bool:
-        return now - self._at >= PROGRESS_EVERY_S
+    def tick(self, stats: ProducerStats, now: float, *, final: bool = False) -> None:
+        """Show progress if it is time to (``final``: the last chance, before the summary)."""
+        if self.tty:
+            due = final or now - self._at >= PROGRESS_EVERY_S
+        else:
+            changed = (stats.sent, stats.delivered, stats.failed) != self._counts
+            due = changed and (final or now - self._at >= PIPE_EVERY_S)
+        if due:
+            self._show(stats, now)
 
-    def show(self, stats: ProducerStats, now: float) -> None:
+    def _show(self, stats: ProducerStats, now: float) -> None:
         rate = (stats.delivered - self._delivered) / max(now - self._at, 1e-9)
         self._at, self._delivered = now, stats.delivered
+        self._counts = (stats.sent, stats.delivered, stats.failed)
         line = (f"sent {stats.sent:,}  delivered {stats.delivered:,}  failed {stats.failed:,}  "
                 f"{rate:,.0f} records/s")
         if self.tty:
@@ -133,8 +148,7 @@ def run_produce(settings: Settings, out: TextIO = sys.stdout, err: TextIO = sys.
     while worker.is_alive():
         worker.join(TICK_S)
         now = time.monotonic()
-        if meter.due(now) or not worker.is_alive():
-            meter.show(loop.stats, now)
+        meter.tick(loop.stats, now, final=not worker.is_alive())
         if not gave_up and loop.stats.failed and not loop.stats.delivered:
             gave_up = loop.stats.last_error  # nothing ever got through: stop retrying
             stop.set()

@@ -7,7 +7,10 @@ import threading
 from collections.abc import Callable
 
 from dashboard_kit import filled_store, fixture_values, still_app
+from rich.console import Console
+from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Static
 
 from rtd_tui.app import RtdApp
 from rtd_tui.cli import make_app
@@ -139,11 +142,52 @@ async def test_plus_and_minus_scale_the_rate() -> None:
         assert app.pipeline.control.rate == 10.0
 
 
-async def test_help_opens_and_closes() -> None:
+def bound_keys(*classes: type) -> set[str]:
+    """Every key the classes bind (Textual key names)."""
+    keys: set[str] = set()
+    for cls in classes:
+        for binding in cls.BINDINGS:  # type: ignore[attr-defined]
+            key = binding.key if isinstance(binding, Binding) else binding[0]
+            keys.update(k.strip() for k in key.split(","))
+    return keys
+
+
+def test_help_tables_cover_every_key_of_every_view() -> None:
+    from rtd_tui.actions import ACTIONS, VIEW_KEYS
+    from rtd_tui.app import RtdApp
+    from rtd_tui.screens.dashboard import DashboardScreen
+    from rtd_tui.screens.detail import RecordDetailScreen
+    from rtd_tui.screens.export import ExportScreen
+    from rtd_tui.screens.help import HelpScreen
+    from rtd_tui.screens.produce_form import ProduceFormScreen
+    from rtd_tui.screens.stream import StreamScreen
+    from rtd_tui.screens.tail import TailScreen
+    from rtd_tui.widgets.filter_bar import FilterBar
+    from rtd_tui.widgets.tables import FrameTable
+
+    listed = {k for entry in (*ACTIONS, *VIEW_KEYS) for k in entry.key.split(",")}
+    listed |= {"ctrl+c", "question_mark", "q"}  # the help's own rows, and closing it
+    bound = bound_keys(RtdApp, DashboardScreen, RecordDetailScreen, ExportScreen, HelpScreen,
+                       ProduceFormScreen, StreamScreen, TailScreen, FilterBar, FrameTable)
+    assert bound - listed == set()
+
+
+async def test_help_opens_lists_every_key_and_closes() -> None:
+    from rtd_tui.actions import ACTIONS, VIEW_KEYS, key_text
+
     app = still_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert app.screen.__class__.__name__ == "HelpScreen"
+        console = Console(width=120, color_system=None)
+        with console.capture() as capture:
+            for static in app.screen.query(Static):
+                console.print(static.content)
+        text = capture.get()
+        for entry in (*ACTIONS, *VIEW_KEYS):
+            assert any(line.split()[:1] == key_text(entry).split()[:1]
+                       and entry.description[:30] in " ".join(line.split())
+                       for line in text.splitlines()), entry
         await pilot.press("escape")
         assert app.screen.__class__.__name__ == "DashboardScreen"
 
@@ -171,8 +215,9 @@ async def test_command_palette_lists_every_action() -> None:
 
     app = still_app()
     async with app.run_test(size=SIZE):
-        titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {a.label for a in ACTIONS} <= titles
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {a.label for a in ACTIONS} <= set(titles)
+        assert len(titles) == len(set(titles))  # one Quit, not Textual's and ours
 
 
 async def test_screen_keys_open_every_view() -> None:

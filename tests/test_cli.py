@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from rtd_tui.cli import build_parser, resolve, settings_from
-from rtd_tui.config import DEFAULT_RATE, DEFAULT_REFRESH, DEFAULT_WINDOW, Settings
+from rtd_tui.config import (
+    DEFAULT_RATE,
+    DEFAULT_REFRESH,
+    DEFAULT_WINDOW,
+    Settings,
+    default_export_dir,
+)
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -49,7 +55,7 @@ PRECEDENCE: list[tuple[str, list[str], str, str, Any, Any, Any]] = [
     ("refresh", ["--refresh", "2"], "RTD_REFRESH", "1.5", 2.0, 1.5, DEFAULT_REFRESH),
     ("window", ["--window", "500"], "RTD_WINDOW", "300", 500, 300, DEFAULT_WINDOW),
     ("export_dir", ["--export-dir", "flagdir"], "RTD_EXPORT_DIR", "envdir", Path("flagdir"),
-     Path("envdir"), Path(".")),
+     Path("envdir"), default_export_dir()),
     ("log_file", ["--log-file", "f.log"], "RTD_LOG_FILE", "e.log", Path("f.log"), Path("e.log"),
      None),
 ]
@@ -165,8 +171,17 @@ def test_help_documents_every_option_and_variable(run_rtd: Run, command: tuple[s
 
 def test_help_documents_the_dashboard_defaults(run_rtd: Run) -> None:
     text = " ".join(run_rtd("--help", env={"COLUMNS": "100"}).stdout.split())
-    for phrase in ["default csv-data", "default 5", "default earliest", "default 200,000"]:
+    for phrase in ["default csv-data", "default 5", "default earliest", "default 200,000",
+                   "default 128M", "except under a filter"]:
         assert phrase in text
+
+
+def test_each_help_describes_the_topic_for_its_command(run_rtd: Run) -> None:
+    produce = " ".join(run_rtd("produce", "--help", env={"COLUMNS": "100"}).stdout.split())
+    assert "topic to write the records to" in produce and "read" not in produce.split(
+        "--topic TOPIC")[1].split("[")[0]
+    dashboard = " ".join(run_rtd("--help", env={"COLUMNS": "100"}).stdout.split())
+    assert "topic the dashboard reads" in dashboard
 
 
 BAD: list[tuple[list[str], dict[str, str], str, str]] = [
@@ -222,6 +237,10 @@ BAD: list[tuple[list[str], dict[str, str], str, str]] = [
     (["serve"], {"RTD_READ_ONLY": "maybe"}, "rtd-tui serve", "RTD_READ_ONLY"),
     (["serve", "-X", "no.such.property=1"], {}, "rtd-tui serve", "invalid Kafka configuration"),
     (["broker", "-t", "a b"], {}, "rtd-tui broker", "invalid topic name"),
+    (["broker", "--bogus"], {}, "rtd-tui broker", "unrecognized arguments: --bogus"),
+    (["produce", "-b", "h:1", "--bogus"], {}, "rtd-tui produce", "unrecognized arguments"),
+    (["--window-bytes", "12 parsecs"], {}, "rtd-tui", "argument --window-bytes"),
+    ([], {"RTD_WINDOW_BYTES": "1K"}, "rtd-tui", "RTD_WINDOW_BYTES"),
     (["broker", "--bootstrap-file", "/nonexistent/dir/bootstrap"], {}, "rtd-tui broker",
      "cannot write"),
     (["broker", "--engine", "docker"], {}, "rtd-tui broker", "argument --engine"),

@@ -9,17 +9,48 @@ import polars as pl
 import pytest
 from dashboard_kit import filled_store, fixture_values, still_app
 
-from rtd_tui.export import ExportError, export_frame
+from rtd_tui.config import Settings
+from rtd_tui.export import ExportError, export_frame, timestamps
 from rtd_tui.records import STORE_SCHEMA
+
+
+EXPORT_SCHEMA = {**STORE_SCHEMA, "timestamp": pl.Datetime("us")}
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_export_round_trip(tmp_path: Path, fmt: str) -> None:
+    """Everything comes back, the timestamp as a Datetime column (no schema needed)."""
     frame = filled_store(fixture_values(500)).frame()
     path = export_frame(frame, tmp_path, fmt, datetime(2026, 11, 2, 14, 0, 0))
     assert path.name == f"rtd-tui-20261102-140000.{fmt}"
-    back = pl.read_parquet(path) if fmt == "parquet" else pl.read_csv(path, schema=STORE_SCHEMA)
-    assert back.equals(frame)
+    back = pl.read_parquet(path) if fmt == "parquet" else pl.read_csv(path, try_parse_dates=True)
+    assert back.schema["timestamp"] == pl.Datetime("us")
+    if fmt == "csv":
+        back = back.cast(EXPORT_SCHEMA)  # type: ignore[arg-type]
+    expected = frame.with_columns(
+        pl.Series("timestamp", [datetime.fromisoformat(t) for t in frame["timestamp"]]))
+    assert back.equals(expected)
+
+
+def test_export_timestamps_with_offsets_are_in_utc() -> None:
+    texts = pl.Series("timestamp", ["2026-11-02T14:09:59.800000", "2026-11-02 14:09",
+                                    "2026-11-02T14:09:59Z", "2026-11-02T16:09:59+02:00",
+                                    "2026-11-02T14:09:59.123456789"])
+    assert timestamps(texts).to_list() == [
+        datetime(2026, 11, 2, 14, 9, 59, 800000), datetime(2026, 11, 2, 14, 9),
+        datetime(2026, 11, 2, 14, 9, 59), datetime(2026, 11, 2, 14, 9, 59),
+        datetime(2026, 11, 2, 14, 9, 59, 123456),
+    ]
+
+
+def test_exports_go_to_the_users_data_folder_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert Settings().export_dir == tmp_path / "data" / "rtd-tui" / "exports"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert Settings().export_dir == Path.home() / ".local" / "share" / "rtd-tui" / "exports"
+    assert Settings().export_dir.resolve() != Path.cwd()
 
 
 def test_export_never_overwrites(tmp_path: Path) -> None:
@@ -48,5 +79,6 @@ async def test_e_exports_the_filtered_view(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.last_export is not None and app.last_export.parent == tmp_path
         back = pl.read_parquet(app.last_export)
-        assert back.equals(app.store.frame(app.record_filter))
+        shown = app.store.frame(app.record_filter)
+        assert back.equals(shown.with_columns(timestamps(shown["timestamp"])))
         assert set(back["cidade"].cast(pl.String)) == {"São Paulo"}

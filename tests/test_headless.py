@@ -7,6 +7,7 @@ or from the generator with the same seed, never from constants.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -36,6 +37,8 @@ from test_kafka_integration import (
 from rtd_tui.broker import EmbeddedBroker
 from rtd_tui.config import KAFKA_LOGGER
 from rtd_tui.generator import RecordGenerator
+from rtd_tui.headless import Meter
+from rtd_tui.producer import ProducerStats
 from rtd_tui.records import FIELDS, ID_RANGE
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -240,3 +243,34 @@ def test_produce_over_sasl_plain(
     assert password not in done.stdout + done.stderr
     assert "sasl.password=***" in done.stdout  # the header lists the properties, redacted
     assert_generated(read_topic(kafka_sasl.bootstrap_servers, topic), seed=3)
+
+
+def test_progress_into_a_pipe_is_written_only_when_it_changed() -> None:
+    """Not a terminal: no repeated lines (a stuck producer prints nothing new), and at most
+    one line every PIPE_EVERY_S however often the loop ticks."""
+    out = io.StringIO()
+    meter = Meter(out, started=0.0)
+    stats = ProducerStats()
+    for tick in range(1, 301):  # 30 s of 0.1 s ticks; counts move during the first 12 s
+        now = tick * 0.1
+        if now <= 12.0:
+            stats.sent = stats.delivered = tick
+        meter.tick(stats, now)
+    meter.tick(stats, 30.1, final=True)
+    lines = out.getvalue().splitlines()
+    assert [line.split("  ")[0] for line in lines] == ["sent 50", "sent 100", "sent 120"]
+    assert len(set(lines)) == len(lines)
+
+
+def test_progress_on_a_terminal_is_rewritten_every_second() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Tty()
+    meter = Meter(out, started=0.0)
+    stats = ProducerStats()
+    for tick in range(1, 31):
+        meter.tick(stats, tick * 0.1)
+    meter.done()
+    assert out.getvalue().count("\r") == 3 and out.getvalue().endswith("\n")

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from rtd_tui.actions import ACTIONS, key_text
+from rtd_tui.actions import ACTIONS, VIEW_KEYS, key_text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -37,6 +37,13 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(key_text(action), action.description)
         table.add_row("ctrl+p", "Command palette: every action above, and the theme choice")
         table.add_row("ctrl+c", "Quit, as q")
+        view = ""
+        for key in VIEW_KEYS:
+            if key.view != view:
+                view = key.view
+                table.add_row("", "")
+                table.add_row(f"[bold]{view}[/]", "")
+            table.add_row(key_text(key), key.description)
         with Vertical() as box:
             box.border_title = "rtd-tui — keys"
             yield Static(table)
