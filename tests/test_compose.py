@@ -120,3 +120,13 @@ def test_healthchecks(services: dict[str, Any]) -> None:
     assert "kafka-broker-api-versions.sh" in kafka_check
     assert services["kafka-ui"]["healthcheck"]["test"]
     assert services["kafka-ui"]["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+def test_readme_never_runs_the_producer_behind_the_dashboard() -> None:
+    """A producer started with `&` in the dashboard's terminal draws its progress over it."""
+    text = (COMPOSE.parent / "README.md").read_text(encoding="utf-8")
+    commands = [line.split("#")[0].strip() for block in text.split("```sh")[1:]
+                for line in block.split("```")[0].splitlines()]
+    rtd = [c for c in commands if "rtd-tui" in c]
+    assert rtd and not [c for c in rtd if c.endswith("&")]
+    assert "its own terminal" in text
