@@ -13,7 +13,6 @@ from rtd_tui.config import Settings
 from rtd_tui.export import ExportError, export_frame, timestamps
 from rtd_tui.records import STORE_SCHEMA
 
-
 EXPORT_SCHEMA = {**STORE_SCHEMA, "timestamp": pl.Datetime("us")}
 
 

@@ -9,8 +9,8 @@ secret ever reached the screen or the log.
 from __future__ import annotations
 
 import os
-import re
 import pty
+import re
 import select
 import signal
 import subprocess

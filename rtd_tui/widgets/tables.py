@@ -37,6 +37,15 @@ class Column:
     max_width: int = 32
 
 
+def _head(values: pl.Series, width: int) -> list[Any]:
+    """The values, texts cut to what a cell of ``width`` can show (a character is at least
+    half a cell, allowing for zero-width ones): a valid 60 KB name costs no more than a
+    short one, since the rest never leaves polars."""
+    if values.dtype == pl.String:
+        values = values.str.slice(0, 4 * width)
+    return values.to_list()
+
+
 def _column(name: str, texts: list[str], right: bool, max_width: int) -> list[str]:
     """Header and cells of one column, each in exactly the column's width of cells
     (plus a space each side): padded on the aligned side, or cut with '…'."""
@@ -125,7 +134,8 @@ class FrameTable(ScrollView, can_focus=True):
     def show(self, frame: pl.DataFrame) -> None:
         """Replace the rows with ``frame``'s; the cursor keeps its position."""
         self._frame = frame
-        cells = [[col.text(v) for v in frame[col.field].to_list()] for col in self.COLUMNS]
+        cells = [[col.text(v) for v in _head(frame[col.field], col.max_width)]
+                 for col in self.COLUMNS]
         self._layout(cells)
         self.cursor_row = min(self.cursor_row, max(0, len(self._lines) - 1))
         self.refresh()
