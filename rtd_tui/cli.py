@@ -267,7 +267,8 @@ def _serve_parser(sub: Any) -> None:
         "shared producer for every tab; c, r, / and the views are per tab.",
         epilog=PROPERTIES_NOTE,
     )
-    _kafka_options(serve, "connect to this cluster instead of the embedded broker")
+    _kafka_options(serve, "connect to this cluster instead of the embedded broker",
+                   "topic the dashboards read (and the producer writes to)")
     _rate_options(serve)
     _dashboard_options(serve)
     web = serve.add_argument_group("web")
