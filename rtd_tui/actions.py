@@ -29,6 +29,8 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("p", "toggle_producer", "Producer", "Turn the producer on or off"),
     UserAction("plus", "faster", "Rate×2", "Double the producer rate", display_key="+"),
     UserAction("minus", "slower", "Rate÷2", "Halve the producer rate", display_key="-"),
+    UserAction("v", "cycle_view", "Next panel", "Show the next charts or table where the "
+               "terminal is too small for all of them"),
     UserAction("space", "pause", "Pause", "Freeze the view (ingest continues); again to resume"),
     UserAction("slash", "filter", "Filter", "Filter by cities, age and value range "
                "(Enter applies, Esc clears)", display_key="/"),

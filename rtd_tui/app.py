@@ -40,7 +40,7 @@ from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.export import ExportScreen
 from rtd_tui.screens.help import HelpScreen
-from rtd_tui.screens.produce_form import ProduceFormScreen
+from rtd_tui.screens.produce_form import ProduceFormScreen, sample_generator
 from rtd_tui.screens.stream import StreamScreen
 from rtd_tui.screens.tail import TailScreen
 from rtd_tui.store import RecordFilter, RecordStore
@@ -61,6 +61,8 @@ GC_FULL_EVERY = 60
 #: The status line says "last message N s ago" after this many quiet refreshes (or 2 s).
 STALE_REFRESHES = 4
 STALE_MIN_S = 2.0
+#: Actions that only mean something on the dashboard itself.
+DASHBOARD_ONLY = frozenset({"cycle_view", "filter"})
 
 
 class RtdApp(App[int]):
@@ -134,11 +136,17 @@ class RtdApp(App[int]):
         if self.store.version != self._drawn_version:
             self._first_data.stop()
             self.redraw()
+            self._build_form_samples()
         elif self._loop_time() > self._first_data_until:
             self._first_data.stop()
 
     def _loop_time(self) -> float:
         return asyncio.get_running_loop().time()
+
+    @work(thread=True, exit_on_error=False, group="form-sample", name="form-samples")
+    def _build_form_samples(self) -> None:
+        """Build the produce form's generator once data shows, so the form opens drawn."""
+        sample_generator()
 
     def _collect_garbage(self) -> None:
         """The young generations every tick (a few ms), everything every ``GC_FULL_EVERY``."""
@@ -280,6 +288,19 @@ class RtdApp(App[int]):
         self.paused = not self.paused
         self.redraw()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The dashboard's own panel and filter keys are left out of other screens (and
+        of their footers, which have little room); ``v`` only where panels take turns."""
+        screen = self.screen
+        if action in DASHBOARD_ONLY and not isinstance(screen, DashboardScreen):
+            return False
+        return not (action == "cycle_view" and isinstance(screen, DashboardScreen)
+                    and not screen.cycles)
+
+    def action_cycle_view(self) -> None:
+        if (screen := self.dashboard) is not None:
+            screen.cycle()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -356,7 +377,7 @@ class RtdApp(App[int]):
     def open_form(self, prefill: dict[str, Any] | None = None) -> None:
         """The produce form (empty, or to re-produce ``prefill``), unless read-only."""
         if not self.refuse_write("no produce form, no delete"):
-            self._open(ProduceFormScreen(prefill=prefill))
+            self._open(ProduceFormScreen(self.pipeline, prefill=prefill))
 
     def _selected(self) -> tuple[int, int] | None:
         """(partition, offset) of the latest-records row under the cursor, if any."""

@@ -32,6 +32,19 @@ def _fold(text: str) -> str:
 _CITY_KEYS = {_fold(city): city for city in CITIES}
 
 
+def canonical_city(name: str) -> str | None:
+    """The city as the schema spells it ('sao paulo' → 'São Paulo'), or None if unknown."""
+    return _CITY_KEYS.get(_fold(name))
+
+
+def complete_city(prefix: str) -> str | None:
+    """The first city (schema order) whose name starts with ``prefix``, accents optional."""
+    key = _fold(prefix)
+    if not key:
+        return None
+    return next((city for folded, city in _CITY_KEYS.items() if folded.startswith(key)), None)
+
+
 def parse_cities(text: str) -> frozenset[str] | None:
     """Comma-separated city names (any case, accents optional); empty means all cities."""
     names = [part for part in (p.strip() for p in text.split(",")) if part]
@@ -39,7 +52,7 @@ def parse_cities(text: str) -> frozenset[str] | None:
         return None
     found, unknown = set(), []
     for name in names:
-        city = _CITY_KEYS.get(_fold(name))
+        city = canonical_city(name)
         if city is None:
             unknown.append(name)
         else:

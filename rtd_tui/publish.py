@@ -19,8 +19,20 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from rtd_tui.filters import canonical_city
 from rtd_tui.producer import ProducerStats
-from rtd_tui.records import FIELDS, ID_RANGE, RecordError, decode, encode, key_of, validate
+from rtd_tui.records import (
+    AGE_RANGE,
+    CITIES,
+    FIELDS,
+    ID_RANGE,
+    VALUE_RANGE,
+    RecordError,
+    decode,
+    encode,
+    key_of,
+    validate,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +134,19 @@ def _stripped(_name: str, text: str) -> str:
     return text.strip()
 
 
+def _city(_name: str, text: str) -> str:
+    """A known city in any case, accents optional ('sao paulo'), as the schema spells it."""
+    return canonical_city(text) or text.strip()
+
+
 _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "id": _integer, "nome": _text, "idade": _integer,
-    "cidade": _stripped, "valor": _number, "timestamp": _stripped,
+    "cidade": _city, "valor": _number, "timestamp": _stripped,
+}
+#: A valid record: each field is checked alone by putting it into this one.
+_VALID: dict[str, Any] = {
+    "id": ID_RANGE[0], "nome": "x", "idade": AGE_RANGE[0], "cidade": CITIES[0],
+    "valor": VALUE_RANGE[0], "timestamp": "2026-01-01T00:00:00",
 }
 
 
@@ -147,6 +169,18 @@ def checked(obj: Any) -> dict[str, Any]:
 def record_from_fields(texts: Mapping[str, str]) -> dict[str, Any]:
     """The record typed in the form's inputs, parsed strictly (``"12,50"`` is no number)."""
     return checked({name: _PARSERS[name](name, texts.get(name, "")) for name in FIELDS})
+
+
+def field_errors(texts: Mapping[str, str]) -> list[DraftError]:
+    """Every field's error at once (the form marks them all), by the same rules as
+    ``record_from_fields``: each field is parsed, then checked in an otherwise valid record."""
+    errors = []
+    for name in FIELDS:
+        try:
+            checked({**_VALID, name: _PARSERS[name](name, texts.get(name, ""))})
+        except DraftError as error:
+            errors.append(error)
+    return errors
 
 
 def record_from_json(text: str) -> dict[str, Any]:

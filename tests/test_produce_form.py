@@ -12,14 +12,14 @@ import pytest
 from dashboard_kit import still_app
 from test_app import wait_until
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from rtd_tui.app import RtdApp
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
 from rtd_tui.publish import Delivery, record_from_fields
 from rtd_tui.records import FIELDS
-from rtd_tui.screens.produce_form import ProduceFormScreen
+from rtd_tui.screens.produce_form import ProduceFormScreen, sample_generator
 
 SIZE = (160, 50)
 PREFILL: dict[str, Any] = {
@@ -51,7 +51,7 @@ async def form_on(
 ) -> AsyncIterator[tuple[Pilot[Any], ProduceFormScreen]]:
     """Run ``app`` with the form pushed over the dashboard."""
     async with app.run_test(size=SIZE) as pilot:
-        form = ProduceFormScreen(prefill=prefill)
+        form = ProduceFormScreen(app.pipeline, prefill=prefill)
         await app.push_screen(form)
         await pilot.pause()
         yield pilot, form
@@ -99,6 +99,50 @@ async def test_each_invalid_field_is_marked_and_nothing_is_sent(
         assert sends(app) == (0, 0)
         await pilot.pause(0.3)
         assert form.last_delivery is None and app.store.snapshot().consumed == 0
+
+
+async def test_every_invalid_field_is_reported_at_once_beside_the_field() -> None:
+    app = form_app()
+    async with form_on(app) as (pilot, form):
+        form.query_one("#field-idade", Input).value = "200"
+        form.query_one("#field-valor", Input).value = "12,50"
+        form.query_one("#field-cidade", Input).value = "Gotham"
+        await pilot.press("ctrl+s")
+        assert message(form) == "3 fields are invalid: idade, cidade, valor"
+        marked = [n for n in FIELDS if form.query_one(f"#field-{n}", Input).has_class("-error")]
+        assert marked == ["idade", "cidade", "valor"]
+        hint = str(form.query_one("#hint-valor", Label).render())
+        assert hint == "valor: expected a number, got '12,50' (use a dot: 12.50)"
+        form.query_one("#field-idade", Input).value = "37"
+        form.query_one("#field-valor", Input).value = "120.50"
+        form.query_one("#field-cidade", Input).value = "Recife"
+        await pilot.press("ctrl+s")
+        assert not any(form.query_one(f"#field-{n}", Input).has_class("-error") for n in FIELDS)
+        assert str(form.query_one("#hint-valor", Label).render()).startswith("R$ 50.00")
+
+
+async def test_cities_are_completed_and_accepted_with_or_without_accents() -> None:
+    app = form_app()
+    async with form_on(app) as (pilot, form):
+        field = form.query_one("#field-cidade", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press(*"sao p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("right")
+        assert field.value == "São Paulo"
+        for typed in ("sao paulo", "SAO PAULO", "São Paulo"):
+            field.value = typed
+            assert record_from_fields(form.field_texts())["cidade"] == "São Paulo"
+
+
+async def test_the_form_opens_with_its_sample_already_drawn() -> None:
+    sample_generator()  # what the app builds in the background once data shows
+    app = form_app()
+    async with form_on(app, prefill=None) as (_pilot, form):
+        assert message(form) == "new sample: edit it, then ctrl+s to send"
+        assert record_from_fields(form.field_texts())["id"] > 0
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -219,7 +263,9 @@ async def test_escape_closes_the_form_and_changes_nothing() -> None:
 
 
 async def _prefilled(pilot: Pilot[Any]) -> None:
-    await pilot.app.push_screen(ProduceFormScreen(prefill=PREFILL))
+    app = pilot.app
+    assert isinstance(app, RtdApp)
+    await app.push_screen(ProduceFormScreen(app.pipeline, prefill=PREFILL))
     await pilot.pause()
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False  # type: ignore[attr-defined]
@@ -244,6 +290,16 @@ def test_snapshot_form_prefilled(snap_compare: Any) -> None:
 
 def test_snapshot_form_with_a_validation_error(snap_compare: Any) -> None:
     assert snap_compare(form_app(), terminal_size=SIZE, run_before=_with_error)
+
+
+def test_snapshot_form_at_80x24_with_two_errors(snap_compare: Any) -> None:
+    async def two_errors(pilot: Pilot[Any]) -> None:
+        await _prefilled(pilot)
+        pilot.app.screen.query_one("#field-valor", Input).value = "12,50"
+        pilot.app.screen.query_one("#field-idade", Input).value = "200"
+        await pilot.press("ctrl+s")
+
+    assert snap_compare(form_app(), terminal_size=(80, 24), run_before=two_errors)
 
 
 def test_snapshot_raw_mode_with_bad_json(snap_compare: Any) -> None:

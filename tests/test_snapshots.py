@@ -1,20 +1,33 @@
-"""Snapshot tests of every dashboard state (fixed data, clock and size; no live workers)."""
+"""Snapshot tests of every dashboard state (fixed data, clock and size; no live workers).
+
+The dashboard at each size class (80x24 to 220x60) and the dialogs at 80x24; the
+stream, tail, detail and produce-form screens have theirs beside their other tests.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from dashboard_kit import steady_cursor, still_app
 
 from rtd_tui.store import RecordStore
 
-
-def test_dashboard_160x50(snap_compare: Any) -> None:
-    assert snap_compare(still_app(), terminal_size=(160, 50))
+SIZES = [(80, 24), (100, 30), (120, 40), (160, 50), (220, 60)]
 
 
-def test_dashboard_100x30(snap_compare: Any) -> None:
-    assert snap_compare(still_app(), terminal_size=(100, 30))
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: "x".join(map(str, s)))
+def test_dashboard(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(still_app(), terminal_size=size)
+
+
+def test_dashboard_80x24_next_panel(snap_compare: Any) -> None:
+    """``v`` puts the next chart in the main area."""
+    assert snap_compare(still_app(), terminal_size=(80, 24), press=["v", "v"])
+
+
+def test_dashboard_cursor_held_on_a_record(snap_compare: Any) -> None:
+    assert snap_compare(still_app(), terminal_size=(120, 40), press=["down", "down"])
 
 
 def test_dashboard_after_clear(snap_compare: Any) -> None:
@@ -29,8 +42,9 @@ def test_dashboard_paused(snap_compare: Any) -> None:
     assert snap_compare(still_app(), terminal_size=(160, 50), press=["space"])
 
 
-def test_help_screen(snap_compare: Any) -> None:
-    assert snap_compare(still_app(), terminal_size=(160, 50), press=["question_mark"])
+@pytest.mark.parametrize("size", [(160, 50), (80, 24)], ids=lambda s: "x".join(map(str, s)))
+def test_help_screen(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(still_app(), terminal_size=size, press=["question_mark"])
 
 
 def test_empty_dashboard(snap_compare: Any) -> None:
@@ -51,10 +65,11 @@ def test_filter_bar_with_an_error(snap_compare: Any) -> None:
     )
 
 
-def test_export_dialog(snap_compare: Any) -> None:
+@pytest.mark.parametrize("size", [(160, 50), (80, 24)], ids=lambda s: "x".join(map(str, s)))
+def test_export_dialog(snap_compare: Any, size: tuple[int, int]) -> None:
     async def open_export(pilot: Any) -> None:
         await pilot.press("e")
         await steady_cursor(pilot)
 
     app = still_app(export_dir="/data/exports")
-    assert snap_compare(app, terminal_size=(160, 50), run_before=open_export)
+    assert snap_compare(app, terminal_size=size, run_before=open_export)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from confluent_kafka import TIMESTAMP_CREATE_TIME, Message
 from dashboard_kit import filled_store, fixed_history, fixture_values, still_app
 from rich.console import Console
@@ -20,6 +21,7 @@ from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.stream import StreamScreen
 from rtd_tui.screens.tail import TAIL_ROWS, TailScreen
+from rtd_tui.widgets.status import REASON_CELLS, StatusLine, shorten
 
 SIZE = (160, 50)
 T0 = 1_793_628_000_000  # 2026-11-02 14:00:00 UTC, in ms
@@ -224,19 +226,25 @@ def pushing(make: Callable[[Any], Screen[None]]) -> Callable[[Pilot[Any]], Await
     return run_before
 
 
-def test_stream_view_snapshot(snap_compare: Any) -> None:
+SIZES = pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=lambda s: "x".join(map(str, s)))
+
+
+@SIZES
+def test_stream_view_snapshot(snap_compare: Any, size: tuple[int, int]) -> None:
     stream = pushing(lambda _: StreamScreen())
-    assert snap_compare(stream_app(), terminal_size=SIZE, run_before=stream)
+    assert snap_compare(stream_app(), terminal_size=size, run_before=stream)
 
 
-def test_tail_snapshot(snap_compare: Any) -> None:
+@SIZES
+def test_tail_snapshot(snap_compare: Any, size: tuple[int, int]) -> None:
     tail = pushing(lambda _: TailScreen())
-    assert snap_compare(stream_app(), terminal_size=SIZE, run_before=tail)
+    assert snap_compare(stream_app(), terminal_size=size, run_before=tail)
 
 
-def test_record_detail_snapshot(snap_compare: Any) -> None:
+@SIZES
+def test_record_detail_snapshot(snap_compare: Any, size: tuple[int, int]) -> None:
     detail = pushing(lambda app: RecordDetailScreen.for_row(app, 3, 1002))
-    assert snap_compare(stream_app(), terminal_size=SIZE, run_before=detail)
+    assert snap_compare(stream_app(), terminal_size=size, run_before=detail)
 
 
 def test_rejected_record_detail_snapshot(snap_compare: Any) -> None:
@@ -267,3 +275,20 @@ async def test_tail_reproduces_a_valid_message_and_refuses_a_rejected_one() -> N
         assert isinstance(app.screen, ProduceFormScreen)
         nome = json.loads(entry.value or b"{}")["nome"]
         assert app.screen.query_one("#field-nome", Input).value == nome
+
+
+async def test_a_long_broker_reason_is_cut_on_the_status_line_and_whole_in_the_stream_view(
+) -> None:
+    app = stream_app()
+    reason = "Failed to resolve 'nohost:1': Name or service not known (after 1ms in state CONNECT)"
+    assert app.pipeline.consumer is not None
+    app.pipeline.consumer.status = LinkStatus("unreachable", reason)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.redraw(force=True)
+        await pilot.pause()
+        line = plain(app.screen.query_one(StatusLine))
+        assert f"unreachable ({shorten(reason)})" in line and reason not in line
+        assert len(shorten(reason)) == REASON_CELLS
+        await pilot.press("s")
+        await pilot.pause()
+        assert f"unreachable ({reason})" in plain(app.screen.query_one("#stream-summary", Static))

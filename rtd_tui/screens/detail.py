@@ -15,11 +15,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rtd_tui.records import encode
 from rtd_tui.screens.stream import PipelineHost
 from rtd_tui.tail import TailEntry, safe_str, safe_text
+from rtd_tui.widgets.footer import FittedFooter
 
 STATUS_STYLE = {"valid": "bold green", "rejected": "bold red", "tombstone": "bold yellow"}
 
@@ -89,7 +90,7 @@ class RecordDetailScreen(Screen[None]):
                 if entry.headers:
                     yield self._section("Headers", self._headers(entry), id="detail-headers")
                 yield self._section("Value", self._body(entry), id="detail-value")
-        yield Footer()
+        yield FittedFooter()
 
     @staticmethod
     def _section(title: str, content: RenderableType, id: str) -> Static:

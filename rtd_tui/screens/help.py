@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -13,7 +13,8 @@ from rtd_tui.actions import ACTIONS, VIEW_KEYS, key_text
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal list of key bindings; any of Esc, ? or q closes it."""
+    """A modal list of key bindings, scrolling where the terminal is short; any of Esc,
+    ? or q closes it."""
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
@@ -22,9 +23,9 @@ class HelpScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
-        width: 90; max-width: 95%; height: auto; max-height: 90%; border: thick $primary;
-        background: $surface; padding: 1 2;
+    HelpScreen > VerticalScroll {
+        width: 90; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+        background: $surface; padding: 0 1;
     }
     HelpScreen Static { width: 100%; height: auto; }
     """
@@ -44,10 +45,10 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row("", "")
                 table.add_row(f"[bold]{view}[/]", "")
             table.add_row(key_text(key), key.description)
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = "rtd-tui — keys"
+            box.border_subtitle = "↑↓ scroll · Esc closes"
             yield Static(table)
-            yield Static("\n[dim]Esc closes this help.[/]")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

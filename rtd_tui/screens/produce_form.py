@@ -1,9 +1,10 @@
 """The produce form: type (or re-produce) one record, check it, send it, or delete an id.
 
 Nothing is sent until ``publish`` accepts the input (``records.validate`` decides);
-the field at fault gets the ``-error`` class and the message says why. Deliveries
-come back on the produce loop's thread and are posted to this screen as messages,
-so the UI never waits on the broker.
+every field at fault gets the ``-error`` class and its reason in place of its hint.
+Deliveries come back on the produce loop's thread and are posted to this screen as
+messages, so the UI never waits on the broker. The screen is handed the pipeline it
+sends through (it does not reach into the app).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import Future
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,14 +21,17 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
-from textual.widgets import Button, Footer, Input, Label, Static, TabbedContent, TabPane, TextArea
+from textual.suggester import Suggester
+from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane, TextArea
 
+from rtd_tui.filters import complete_city
 from rtd_tui.generator import RecordGenerator
+from rtd_tui.pipeline import Pipeline
 from rtd_tui.publish import (
     Delivery,
     DraftError,
     Publisher,
+    field_errors,
     id_from_json,
     id_from_text,
     json_of_fields,
@@ -36,10 +40,7 @@ from rtd_tui.publish import (
     texts_of,
 )
 from rtd_tui.records import AGE_RANGE, CITIES, FIELDS, ID_RANGE, VALUE_RANGE
-
-if TYPE_CHECKING:
-    from rtd_tui.app import RtdApp
-    from rtd_tui.pipeline import Pipeline
+from rtd_tui.widgets.footer import FittedFooter
 
 HINTS: dict[str, str] = {
     "id": f"integer {ID_RANGE[0]}–{ID_RANGE[1]}; the message key",
@@ -52,9 +53,17 @@ HINTS: dict[str, str] = {
 
 
 @cache
-def _sample_generator() -> RecordGenerator:
-    """One generator for every form (building one takes about a second)."""
+def sample_generator() -> RecordGenerator:
+    """One generator for every form. Building it takes about a second, so the app
+    builds it in the background after start: the form then opens with its sample."""
     return RecordGenerator()
+
+
+class CitySuggester(Suggester):
+    """Completes a city typed in any case, accents optional: 'sao p' → 'São Paulo'."""
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete_city(value)
 
 
 class ProduceFormScreen(Screen[None]):
@@ -69,23 +78,27 @@ class ProduceFormScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     ProduceFormScreen { align: center top; }
-    ProduceFormScreen > #form { width: 110; max-width: 100%; height: auto; margin: 1 0 0 0; }
-    ProduceFormScreen #title { padding: 0 1 1 1; text-style: bold; }
-    ProduceFormScreen TabbedContent { height: auto; }
+    ProduceFormScreen > #form { width: 110; max-width: 100%; height: 1fr; }
+    ProduceFormScreen #title { padding: 0 1; text-style: bold; }
+    ProduceFormScreen #buttons { height: 1; padding: 0 1; }
+    ProduceFormScreen #buttons Button { margin: 0 2 0 0; }
+    ProduceFormScreen #message { padding: 0 1; height: auto; max-height: 3; }
+    ProduceFormScreen #message.-error { color: $error; text-style: bold; }
+    ProduceFormScreen #message.-ok { color: $success; text-style: bold; }
+    ProduceFormScreen TabbedContent { height: 1fr; }
+    ProduceFormScreen ContentSwitcher { height: 1fr; }
+    ProduceFormScreen TabPane { height: 1fr; padding: 0; overflow-y: auto; }
     ProduceFormScreen #fields {
-        grid-size: 3; grid-columns: 11 1fr 44; grid-rows: 3; height: auto; padding: 1 0 0 0;
+        grid-size: 3; grid-columns: 11 36 1fr; grid-rows: 3; height: auto;
     }
     ProduceFormScreen #fields Label { padding: 1 1 0 1; width: 100%; }
     ProduceFormScreen #fields .hint { color: $text-muted; }
     ProduceFormScreen Input.-error { border: tall $error; }
-    ProduceFormScreen Label.-error { color: $error; text-style: bold; }
-    ProduceFormScreen #raw { height: 12; }
+    ProduceFormScreen Label.-error, ProduceFormScreen #fields .hint.-error {
+        color: $error; text-style: bold;
+    }
+    ProduceFormScreen #raw { height: 1fr; min-height: 6; }
     ProduceFormScreen #raw.-error { border: tall $error; }
-    ProduceFormScreen #buttons { height: auto; padding: 1 0 0 1; }
-    ProduceFormScreen #buttons Button { margin: 0 2 0 0; }
-    ProduceFormScreen #message { padding: 1 1; height: auto; }
-    ProduceFormScreen #message.-error { color: $error; text-style: bold; }
-    ProduceFormScreen #message.-ok { color: $success; text-style: bold; }
     """
 
     class Delivered(Message):
@@ -95,8 +108,9 @@ class ProduceFormScreen(Screen[None]):
             super().__init__()
             self.delivery = delivery
 
-    def __init__(self, prefill: dict[str, Any] | None = None) -> None:
+    def __init__(self, pipeline: Pipeline, prefill: dict[str, Any] | None = None) -> None:
         super().__init__()
+        self.pipeline = pipeline
         self._prefill = prefill
         self._armed_delete: int | None = None
         self.last_delivery: Delivery | None = None
@@ -105,33 +119,33 @@ class ProduceFormScreen(Screen[None]):
         texts = texts_of(self._prefill or {})
         with Vertical(id="form"):
             yield Static(f"Produce one record to topic {self.pipeline.settings.topic}", id="title")
+            # Buttons and message above the fields: in view at any height, the fields scroll.
+            with Horizontal(id="buttons"):
+                yield Button("Send ^s", id="send", variant="primary", compact=True)
+                yield Button("New sample ^n", id="new_sample", compact=True)
+                yield Button("Delete id ^d", id="delete", variant="error", compact=True)
+                yield Button("Close esc", id="close", compact=True)
+            yield Static("", id="message")
             with TabbedContent(id="mode"):
                 with TabPane("Fields", id="fields-pane"), Grid(id="fields"):
                     for name in FIELDS:
                         yield Label(name, id=f"label-{name}")
-                        suggester = SuggestFromList(CITIES, case_sensitive=False)
                         yield Input(
                             texts[name], id=f"field-{name}", select_on_focus=False,
-                            suggester=suggester if name == "cidade" else None,
+                            suggester=CitySuggester() if name == "cidade" else None,
                         )
-                        yield Label(HINTS[name], classes="hint")
+                        yield Label(HINTS[name], id=f"hint-{name}", classes="hint")
                 with TabPane("Raw JSON", id="raw-pane"):
                     yield TextArea(json_of_fields(texts), id="raw", soft_wrap=True)
-            with Horizontal(id="buttons"):
-                yield Button("Send  ^s", id="send", variant="primary")
-                yield Button("New sample  ^n", id="new_sample")
-                yield Button("Delete id  ^d", id="delete", variant="error")
-                yield Button("Close  esc", id="close")
-            yield Static("", id="message")
-        yield Footer()
-
-    @property
-    def pipeline(self) -> Pipeline:
-        return cast("RtdApp", self.app).pipeline
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#field-id", Input).focus()
-        if self._prefill is None:
+        if self._prefill is not None:
+            return
+        if sample_generator.cache_info().currsize:  # built: a sample costs microseconds
+            self._sampled(sample_generator().record())
+        else:
             self.action_new_sample()
 
     # ---- reading and marking the form -------------------------------------------------
@@ -155,17 +169,26 @@ class ProduceFormScreen(Screen[None]):
         message.set_class(kind == "error", "-error")
         message.set_class(kind == "ok", "-ok")
 
-    def _mark(self, error: DraftError | None) -> None:
-        """Highlight the field at fault (and the editor, in raw mode); clear the others."""
-        field = error.field if error else None
+    def _mark(self, errors: list[DraftError]) -> None:
+        """Highlight every field at fault with its reason in place of its hint (and the
+        editor, in raw mode); clear the others."""
+        reasons = {e.field: e.message for e in errors}
         for name in FIELDS:
-            self.query_one(f"#field-{name}", Input).set_class(name == field, "-error")
-            self.query_one(f"#label-{name}", Label).set_class(name == field, "-error")
-        self.query_one("#raw", TextArea).set_class(self.raw_mode and error is not None, "-error")
+            wrong = name in reasons
+            self.query_one(f"#field-{name}", Input).set_class(wrong, "-error")
+            self.query_one(f"#label-{name}", Label).set_class(wrong, "-error")
+            hint = self.query_one(f"#hint-{name}", Label)
+            hint.update(reasons.get(name, HINTS[name]))
+            hint.set_class(wrong, "-error")
+        self.query_one("#raw", TextArea).set_class(self.raw_mode and bool(errors), "-error")
 
-    def _reject(self, error: DraftError) -> None:
-        self._mark(error)
-        self.say(error.message, "error")
+    def _reject(self, errors: list[DraftError]) -> None:
+        self._mark(errors)
+        if len(errors) == 1:
+            self.say(errors[0].message, "error")
+        else:
+            names = ", ".join(str(e.field) for e in errors)
+            self.say(f"{len(errors)} fields are invalid: {names}", "error")
 
     @on(TabbedContent.TabActivated)
     def _switched(self, event: TabbedContent.TabActivated) -> None:
@@ -200,9 +223,10 @@ class ProduceFormScreen(Screen[None]):
             else:
                 record = record_from_fields(self.field_texts())
         except DraftError as error:
-            self._reject(error)
+            errors = [] if self.raw_mode else field_errors(self.field_texts())
+            self._reject(errors or [error])
             return
-        self._mark(None)
+        self._mark([])
         self._armed_delete = None
         self._dispatch(f"record {record['id']}", lambda publisher: publisher.send(record))
 
@@ -214,9 +238,9 @@ class ProduceFormScreen(Screen[None]):
             else:
                 ident = id_from_text(self.query_one("#field-id", Input).value)
         except DraftError as error:
-            self._reject(error)
+            self._reject([error])
             return
-        self._mark(None)
+        self._mark([])
         if self._armed_delete != ident:
             self._armed_delete = ident
             self.say(f"Delete every record with id {ident}? Press ctrl+d again to confirm.")
@@ -245,12 +269,12 @@ class ProduceFormScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form-sample")
     def _draw_sample(self) -> None:
-        record = _sample_generator().record()
+        record = sample_generator().record()
         self.app.call_from_thread(self._sampled, record)
 
     def _sampled(self, record: dict[str, Any]) -> None:
         self.fill(record)
-        self._mark(None)
+        self._mark([])
         self.say("new sample: edit it, then ctrl+s to send")
 
     def action_toggle_raw(self) -> None:

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rtd_tui.consumer import PartitionInfo
 from rtd_tui.pipeline import Pipeline, PipelineStatus
+from rtd_tui.widgets.footer import FittedFooter
 from rtd_tui.widgets.format import count, rate, safe
 from rtd_tui.widgets.throughput import ThroughputChart
 
@@ -56,6 +57,8 @@ def stream_summary(status: PipelineStatus) -> Text:
     line.append(*SEPARATOR)
     line.append(f"● {status.link.state}", style="bold green" if status.link.state == "connected"
                 else "bold yellow")
+    if status.link.detail and status.link.state != "connected":
+        line.append(f" ({safe(status.link.detail)})", style="dim")  # in full, unlike the status
     line.append(*SEPARATOR)
     line.append(f"{len(parts)} partitions", style="dim")
     line.append(*SEPARATOR)
@@ -96,7 +99,7 @@ class StreamScreen(PipelineScreen):
         with Vertical(id="partitions-box"):
             yield DataTable[Text](id="partitions", cursor_type="row", zebra_stripes=True)
         yield ThroughputChart(id="stream-throughput")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#partitions-box").border_title = "Partitions"

@@ -7,12 +7,13 @@ from typing import Any, Protocol, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rtd_tui.records import RecordError, decode
 from rtd_tui.screens.detail import STATUS_STYLE, RecordDetailScreen, kafka_time
 from rtd_tui.screens.stream import PipelineScreen
 from rtd_tui.tail import TailEntry, safe_str, safe_text
+from rtd_tui.widgets.footer import FittedFooter
 
 TAIL_ROWS = 200  # rows drawn; the buffer holds more for lookups from the dashboard
 KEY_WIDTH = 24
@@ -71,7 +72,7 @@ class TailScreen(PipelineScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="tail-marker")
         yield DataTable[Text](id="tail", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#tail", DataTable)

@@ -1,4 +1,4 @@
-"""The status line: connection, producer, broker and topic, last update, paused marker."""
+"""The status line: connection, producer, last update, paused marker, broker and topic."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ _LINK_STYLE = {
     "waiting for topic": "bold yellow",
 }
 SEPARATOR = ("  │  ", "dim")
+#: A broker's reason is cut to this many cells here; the stream view and the log hold it all.
+REASON_CELLS = 40
+
+
+def shorten(text: str, cells: int = REASON_CELLS) -> str:
+    """``text`` cut to ``cells`` with an ellipsis when longer."""
+    return text if len(text) <= cells else text[: cells - 1] + "…"
 
 
 def ago(seconds: float) -> str:
@@ -49,7 +56,7 @@ class StatusLine(Static):
         style = _LINK_STYLE.get(link.state, "bold yellow")
         line.append(f"● {link.state}", style=style)
         if link.detail and link.state != "connected":
-            line.append(f" ({safe(link.detail)})", style="dim")
+            line.append(f" ({shorten(safe(link.detail))})", style="dim")
         line.append(*SEPARATOR)
         line.append("producer ", style="dim")
         if status.producer_on:
@@ -60,10 +67,6 @@ class StatusLine(Static):
         line.append(f" {count(produced.delivered)} delivered", style="dim")
         if produced.failed:
             line.append(f" {count(produced.failed)} failed", style="bold red")
-        line.append(*SEPARATOR)
-        line.append(status.broker)
-        line.append(" › ", style="dim")
-        line.append(status.topic, style="bold")
         if filtered:
             line.append(*SEPARATOR)
             line.append(f"filter {filtered}", style="bold magenta")
@@ -72,6 +75,11 @@ class StatusLine(Static):
         line.append(updated.strftime("%H:%M:%S") if updated else "—")
         if idle is not None:
             line.append(f" · last message {ago(idle)} ago", style="bold yellow")
+        # Last: where a narrow terminal cuts the line, it cuts the least needed part.
+        line.append(*SEPARATOR)
+        line.append(status.broker)
+        line.append(" › ", style="dim")
+        line.append(status.topic, style="bold")
         if line != self._shown:  # an unchanged line is not repainted
             self._shown = line
             self.update(line, layout=False)  # one line, full width: never resizes it

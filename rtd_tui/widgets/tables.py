@@ -4,16 +4,16 @@ Both draw only the rows on screen (Textual's Line API) from text formatted once
 per snapshot, with one style per line. Textual's DataTable measures and styles
 every cell of every row it holds on each update: with the 200 latest records that
 was about 200 ms of the UI thread per redraw here, more than all the charts.
+Columns fit the table's width (``columns.fit_widths``); the title says which are
+hidden. The latest-records cursor stays on its record while new ones arrive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import polars as pl
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,18 +23,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from rtd_tui.widgets.columns import Column, column_cells, fit_widths, natural_width
 from rtd_tui.widgets.format import count, money, safe
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column: the frame field it shows, its header, its text and its alignment."""
-
-    field: str
-    name: str
-    text: Callable[[Any], str] = str
-    right: bool = False
-    max_width: int = 32
 
 
 def _head(values: pl.Series, width: int) -> list[Any]:
@@ -44,21 +34,6 @@ def _head(values: pl.Series, width: int) -> list[Any]:
     if values.dtype == pl.String:
         values = values.str.slice(0, 4 * width)
     return values.to_list()
-
-
-def _column(name: str, texts: list[str], right: bool, max_width: int) -> list[str]:
-    """Header and cells of one column, each in exactly the column's width of cells
-    (plus a space each side): padded on the aligned side, or cut with '…'."""
-    texts = [name, *texts]
-    sizes = [cell_len(t) for t in texts]
-    width = min(max_width, max(sizes))
-    out = []
-    for text, size in zip(texts, sizes, strict=True):
-        if size > width:
-            text, size = set_cell_size(text, width - 1) + "…", width
-        pad = " " * (width - size)
-        out.append(f" {pad}{text} " if right else f" {text}{pad} ")
-    return out
 
 
 class FrameTable(ScrollView, can_focus=True):
@@ -82,6 +57,7 @@ class FrameTable(ScrollView, can_focus=True):
         background: $surface;
         color: $foreground;
         height: 1fr;
+        scrollbar-gutter: stable;
         & > .frame-table--header { text-style: bold; background: $panel; color: $foreground; }
         & > .frame-table--even-row { background: $surface-lighten-1 50%; }
         & > .frame-table--cursor {
@@ -109,9 +85,12 @@ class FrameTable(ScrollView, can_focus=True):
             self.table = table
             self.row = row
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, title: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.title = title
+        self.hidden: list[str] = []  # headers of the columns the width cannot hold
         self._frame = pl.DataFrame()
+        self._cells: list[list[str]] = [[] for _ in self.COLUMNS]
         self._lines: list[str] = []
         self._header = ""
         self.cursor_row = 0
@@ -119,7 +98,12 @@ class FrameTable(ScrollView, can_focus=True):
         self._line_width = 0
 
     def on_mount(self) -> None:
-        self._layout([[] for _ in self.COLUMNS])
+        self._layout()
+        self.retitle()
+
+    def on_resize(self) -> None:
+        self._layout()
+        self.retitle()
 
     @property
     def row_count(self) -> int:
@@ -134,21 +118,32 @@ class FrameTable(ScrollView, can_focus=True):
     def show(self, frame: pl.DataFrame) -> None:
         """Replace the rows with ``frame``'s; the cursor keeps its position."""
         self._frame = frame
-        cells = [[col.text(v) for v in _head(frame[col.field], col.max_width)]
-                 for col in self.COLUMNS]
-        self._layout(cells)
+        self._cells = [[col.text(v) for v in _head(frame[col.field], col.max_width)]
+                       for col in self.COLUMNS]
+        self._layout()
         self.cursor_row = min(self.cursor_row, max(0, len(self._lines) - 1))
+        self.retitle()
         self.refresh()
 
-    def _layout(self, cells: list[list[str]]) -> None:
-        """Column widths from the header and every row's text, then one string per line."""
+    def _layout(self) -> None:
+        """Which columns fit and how wide, then one string per line."""
+        natural = [natural_width(c, t) for c, t in zip(self.COLUMNS, self._cells, strict=True)]
+        room = self.scrollable_content_region.width or sum(natural) + 2 * len(natural)
+        widths = fit_widths(self.COLUMNS, natural, room)
         columns = [
-            _column(col.name, texts, col.right, col.max_width)
-            for col, texts in zip(self.COLUMNS, cells, strict=True)
+            column_cells(col.name, texts, col.right, width)
+            for col, texts, width in zip(self.COLUMNS, self._cells, widths, strict=True)
+            if width is not None
         ]
+        self.hidden = [c.name for c, w in zip(self.COLUMNS, widths, strict=True) if w is None]
         header, *self._lines = ["".join(line) for line in zip(*columns, strict=True)]
         self._header = header
         self.virtual_size = Size(cell_len(header), len(self._lines) + 1)
+
+    def retitle(self) -> None:
+        """The border title, and a subtitle naming the columns hidden for lack of width."""
+        self.border_title = self.title
+        self.border_subtitle = f"hidden: {', '.join(self.hidden)}" if self.hidden else ""
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Resolve the four line styles once per render, not once per line (each is a
@@ -223,18 +218,68 @@ class FrameTable(ScrollView, can_focus=True):
 
 
 class LatestTable(FrameTable):
-    """The newest records first, as they came off the topic."""
+    """The newest records first. Following, the cursor sits on the newest; moved down,
+    it stays on its record while new ones arrive above (the title counts them), until
+    Home or ``f`` follows again. Enter and shift+R act on that record."""
 
     COLUMNS = (
         Column("id", "id", right=True),
-        Column("nome", "nome", safe),
-        Column("idade", "idade", right=True),
-        Column("cidade", "cidade"),
+        Column("nome", "nome", safe, priority=1, min_width=14),
+        Column("idade", "idade", right=True, priority=3),
+        Column("cidade", "cidade", priority=1),
         Column("valor", "valor", money, right=True),
-        Column("timestamp", "time", lambda ts: safe(ts[11:19])),
-        Column("partition", "partition", right=True),
-        Column("offset", "offset", right=True),
+        Column("timestamp", "time", lambda ts: safe(ts[11:19]), priority=2),
+        Column("partition", "partition", right=True, priority=4),
+        Column("offset", "offset", right=True, priority=4),
     )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "follow", "Follow", show=False),
+    ]
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(title, id=id)
+        self.held: tuple[int, int] | None = None  # (partition, offset) under the cursor
+        self.arrived_above = 0
+
+    def show(self, frame: pl.DataFrame) -> None:
+        """New rows; a held cursor moves down with its record (or follows again if the
+        record is no longer in the table: cleared, filtered out or aged out)."""
+        row = None
+        if self.held is not None:
+            at = (pl.col("partition") == self.held[0]) & (pl.col("offset") == self.held[1])
+            found = frame.with_row_index().filter(at)["index"]
+            row = int(found[0]) if len(found) else None
+            if row is None:
+                self.held = None
+                self.arrived_above = 0
+        super().show(frame)
+        if row is not None:
+            moved = row - self.cursor_row
+            self.arrived_above = max(0, self.arrived_above + moved)
+            self.cursor_row = row
+            self.scroll_to(y=self.scroll_offset.y + moved, animate=False)
+            self.retitle()
+        elif self.held is None and self.cursor_row:
+            self._move_to(0)
+
+    def _move_to(self, row: int) -> None:
+        super()._move_to(row)
+        record = self.selected() if self.cursor_row else None
+        self.held = None if record is None else (record["partition"], record["offset"])
+        if self.held is None:
+            self.arrived_above = 0
+        self.retitle()
+
+    def action_follow(self) -> None:
+        self._move_to(0)
+
+    def retitle(self) -> None:
+        super().retitle()
+        if self.held is not None:
+            self.border_title = (
+                f"{self.title} [b black on yellow] HELD [/] {self.arrived_above:,} new above"
+                " · f follows"
+            )
 
 
 class CityStatsTable(FrameTable):
@@ -243,8 +288,8 @@ class CityStatsTable(FrameTable):
     COLUMNS = (
         Column("cidade", "cidade"),
         Column("total", "total", money, right=True),
-        Column("mean", "mean", money, right=True),
+        Column("mean", "mean", money, right=True, priority=2),
         Column("count", "count", count, right=True),
-        Column("mean_age", "mean age", lambda v: f"{v:.1f}", right=True),
-        Column("share", "share", lambda v: f"{v:.1f}%", right=True),
+        Column("mean_age", "mean age", lambda v: f"{v:.1f}", right=True, priority=3),
+        Column("share", "share", lambda v: f"{v:.1f}%", right=True, priority=1),
     )
