@@ -2,27 +2,24 @@
 
 ``rtd-tui broker --engine kafka``, ``rtd-tui --engine kafka`` and the integration
 tests all run this class. It runs ``kafka.Kafka`` from the jars of ``kafka_jars``
-on loopback ports, with its data, configuration and log in one folder: a
-temporary one (removed by ``close()``), or a given ``data_dir`` that keeps the
-topics across restarts (formatted only when new; its ports are reused so the
-address stays the same). The JVM's own output and the broker log go to files in
-that folder, never to the terminal. On Linux the JVM gets SIGTERM if the thread
-that started it dies, so a killed parent leaves no broker behind.
+on loopback ports, with its data, configuration and log in one folder (see
+``kafka_config``): a temporary one (removed by ``close()``), or a given
+``data_dir`` that keeps the topics across restarts. The JVM's own output and the
+broker log go to files in that folder, never to the terminal. On Linux the JVM
+gets SIGTERM if the thread that started it dies, so a killed parent leaves no
+broker behind.
 """
 
 from __future__ import annotations
 
-import base64
 import ctypes
 import logging
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,7 +27,15 @@ from typing import Any
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from rtd_tui.config import KAFKA_LOGGER, ConfigError
+from rtd_tui.config import KAFKA_LOGGER
+from rtd_tui.kafka_config import (
+    check_port_free,
+    free_ports,
+    prepare_folder,
+    random_cluster_id,
+    saved_ports,
+    write_config,
+)
 from rtd_tui.kafka_jars import (
     KAFKA_VERSION,
     KafkaEngineError,
@@ -47,69 +52,10 @@ JVM_OPTS = ("-Xms256m", "-Xmx768m", "-XX:+UseSerialGC")
 PR_SET_PDEATHSIG = 1
 log = logging.getLogger(KAFKA_LOGGER)
 
-LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="warn">
-  <Appenders>
-    <File name="file" fileName="{path}">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-    </File>
-  </Appenders>
-  <Loggers>
-    <Root level="info"><AppenderRef ref="file"/></Root>
-    <Logger name="kafka.request.logger" level="warn"/>
-  </Loggers>
-</Configuration>
-"""
-
-
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct free loopback ports (held open together so none repeats)."""
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def check_port_free(port: int, what: str = "port") -> None:
-    """Raise a one-line ``ConfigError`` when ``127.0.0.1:port`` cannot be listened on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError as exc:
-            raise ConfigError(f"{what} {port} on 127.0.0.1 is in use ({exc.strerror})") from None
-
-
-def random_cluster_id() -> str:
-    """A 22-character base64url id, as ``kafka-storage.sh random-uuid`` prints."""
-    while True:
-        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        if not text.startswith("-"):  # Kafka avoids these too: they read as an option
-            return text
-
-
-def _jaas_quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
 
 def _die_with_parent() -> None:
     """In the child before exec: SIGTERM when the starting thread dies (Linux only)."""
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _saved_ports(properties: Path) -> dict[str, int]:
-    """Listener name → port from a ``server.properties`` this class wrote earlier."""
-    ports: dict[str, int] = {}
-    for line in properties.read_text(encoding="utf-8").splitlines():
-        if line.startswith("listeners="):
-            for listener in line.removeprefix("listeners=").split(","):
-                name, _, address = listener.partition("://")
-                ports[name] = int(address.rsplit(":", 1)[1])
-    return ports
 
 
 class KafkaServer:
@@ -132,9 +78,9 @@ class KafkaServer:
         self.log_file = self.workdir / "server.log"
         self.console_file = self.workdir / "console.log"
         self.properties = self.workdir / "server.properties"
-        self.formatted = self._check_data_dir()
+        self.formatted = prepare_folder(self.workdir)
         ports = free_ports(3)
-        saved = _saved_ports(self.properties) if self.formatted else {}
+        saved = saved_ports(self.properties) if self.formatted else {}
         self.port = port or saved.get("PLAINTEXT", ports[0])
         self.controller_port = saved.get("CONTROLLER", ports[1])
         self.sasl_port = saved.get("SASL_PLAINTEXT", ports[2]) if sasl_plain_users else None
@@ -171,9 +117,13 @@ class KafkaServer:
         """Fetch the jars if needed, write the config, format new storage, start the broker."""
         require(self.version)
         self._jars = ensure_jars(self.version, progress)
-        for port, what in self._listeners():
-            check_port_free(port, what)
-        self._write_config()
+        listeners = {"PLAINTEXT": self.port, "CONTROLLER": self.controller_port}
+        if self.sasl_port is not None:
+            listeners["SASL_PLAINTEXT"] = self.sasl_port
+        for name, port in listeners.items():
+            check_port_free(port, "port" if name == "PLAINTEXT" else f"{name} port")
+        write_config(self.workdir, listeners, partitions=self.partitions,
+                     sasl_plain_users=self.sasl_plain_users)
         if not self.formatted:
             progress(f"formatting new Kafka storage in {self.workdir / 'data'}")
             self._java("kafka.tools.StorageTool", "format", "-t", random_cluster_id(),
@@ -260,73 +210,6 @@ class KafkaServer:
         return "\n".join(parts) or "(no broker log)"
 
     # ---- internals ---------------------------------------------------------------
-    def _check_data_dir(self) -> bool:
-        """True when the folder already holds formatted storage; a foreign folder is an error."""
-        folder = self.workdir
-        if (folder / "data" / "meta.properties").is_file() and self.properties.is_file():
-            return True
-        if folder.exists() and not folder.is_dir():
-            raise ConfigError(f"data folder {folder} is not a folder")
-        if folder.exists() and any(folder.iterdir()):
-            raise ConfigError(
-                f"data folder {folder} is not empty and is not a Kafka log made by rtd-tui "
-                "(no data/meta.properties): give a new or empty folder"
-            )
-        folder.mkdir(parents=True, exist_ok=True)
-        return False
-
-    def _listeners(self) -> list[tuple[int, str]]:
-        found = [(self.port, "port"), (self.controller_port, "controller port")]
-        if self.sasl_port is not None:
-            found.append((self.sasl_port, "SASL port"))
-        return found
-
-    def _write_config(self) -> None:
-        listeners = [
-            f"PLAINTEXT://127.0.0.1:{self.port}", f"CONTROLLER://127.0.0.1:{self.controller_port}"
-        ]
-        advertised = [f"PLAINTEXT://127.0.0.1:{self.port}"]
-        props = {
-            "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
-            "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": (
-                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
-            ),
-            "log.dirs": str(self.workdir / "data"),
-            "num.partitions": str(self.partitions),
-            "offsets.topic.num.partitions": "1",
-            "offsets.topic.replication.factor": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            "group.initial.rebalance.delay.ms": "0",
-            # After a kill(), restart() waits for the old registration to expire (default 9 s).
-            "broker.heartbeat.interval.ms": "500",
-            "broker.session.timeout.ms": "4000",
-        }
-        if self.sasl_plain_users:
-            listeners.append(f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}")
-            advertised.append(f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}")
-            users = " ".join(
-                f'user_{name}="{_jaas_quote(pw)}"' for name, pw in self.sasl_plain_users.items()
-            )
-            props["sasl.enabled.mechanisms"] = "PLAIN"
-            props["listener.name.sasl_plaintext.plain.sasl.jaas.config"] = (
-                f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};"
-            )
-        props["listeners"] = ",".join(listeners)
-        props["advertised.listeners"] = ",".join(advertised)
-        self.properties.write_text(
-            "".join(f"{k}={v}\n" for k, v in props.items()), encoding="utf-8"
-        )
-        (self.workdir / "log4j2.xml").write_text(
-            LOG4J2_XML.format(path=self.log_file), encoding="utf-8"
-        )
-
     def _jvm(self, main: str, *args: str) -> list[str]:
         assert self._jars is not None
         log4j = f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.xml'}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from rtd_tui.kafka_config import free_ports
 from rtd_tui.kafka_engine import KafkaServer as EngineServer
-from rtd_tui.kafka_engine import free_ports
 from rtd_tui.kafka_jars import (
     KAFKA_VERSION,
     KafkaEngineError,

@@ -9,7 +9,7 @@ import sys
 CORE = (
     "config", "reference", "records", "generator", "decode", "store", "producer", "consumer",
     "broker", "pipeline", "ingest", "publish", "tail", "filters", "export", "headless",
-    "kafka_jars", "kafka_engine", "broker_command",
+    "kafka_jars", "kafka_config", "kafka_engine", "broker_command",
     "control", "tab",
 )
 
