@@ -66,6 +66,8 @@ def start_apache_kafka(
         raise
     except BaseException:
         server.stop()
+        if not (server.log_file.exists() or server.console_file.exists()):
+            server.close()  # the JVM never ran (e.g. the download failed): nothing to read
         raise
     return server
 

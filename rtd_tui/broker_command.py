@@ -93,6 +93,7 @@ def run_broker(options: BrokerOptions, out: TextIO = sys.stdout, err: TextIO = s
         raise ConfigError(f"cannot write {target}: its folder is missing or read-only")
     engine, fallback = choose_engine(options.engine)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even where a shell ignored it
     try:
         if engine == "mock":
             why = "--engine mock" if fallback is None else f"auto: {fallback}"
@@ -125,12 +126,13 @@ def _serve_mock(options: BrokerOptions, why: str, out: TextIO, say: Say) -> int:
 
 def _serve_kafka(options: BrokerOptions, out: TextIO, say: Say) -> int:
     say(f"engine: Apache Kafka {KAFKA_VERSION}")
+    started = time.monotonic()
     server = start_apache_kafka(options.topic, options.partitions, say,
                                 data_dir=options.data_dir, port=options.port)
     try:
         _announce(server.bootstrap_servers, options, out)
         kept = "kept" if server.keep_data else "removed on exit; --data-dir keeps it"
-        say(f"ready in {server.startup_seconds:.1f} s: topic {options.topic!r} "
+        say(f"ready in {time.monotonic() - started:.1f} s: topic {options.topic!r} "
             f"({server.topic_partitions(options.topic)} partitions) on {server.bootstrap_servers};"
             f" use -b {server.bootstrap_servers}. Data in {server.workdir} ({kept}); "
             f"log {server.log_file}. Ctrl-C stops it.")

@@ -49,6 +49,8 @@ START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
 PROGRESS_EVERY_S = 5.0
 JVM_OPTS = ("-Xms256m", "-Xmx768m", "-XX:+UseSerialGC")
+#: For the short tool runs (formatting) only: the quick compiler alone starts ~0.8 s sooner.
+TOOL_OPTS = ("-XX:TieredStopAtLevel=1",)
 PR_SET_PDEATHSIG = 1
 log = logging.getLogger(KAFKA_LOGGER)
 
@@ -210,16 +212,20 @@ class KafkaServer:
         return "\n".join(parts) or "(no broker log)"
 
     # ---- internals ---------------------------------------------------------------
-    def _jvm(self, main: str, *args: str) -> list[str]:
+    def _jvm(self, main: str, *args: str, tool: bool = False) -> list[str]:
         assert self._jars is not None
         log4j = f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.xml'}"
-        return ["java", *JVM_OPTS, log4j, "-cp", f"{self._jars}/*", main, *args]
+        opts = (*JVM_OPTS, *TOOL_OPTS) if tool else JVM_OPTS
+        return ["java", *opts, log4j, "-cp", f"{self._jars}/*", main, *args]
 
     def _java(self, main: str, *args: str) -> None:
         with open(self.console_file, "ab") as console:
-            code = subprocess.run(self._jvm(main, *args), stdin=subprocess.DEVNULL,
-                                  stdout=console, stderr=subprocess.STDOUT, timeout=120,
-                                  check=False).returncode
+            try:
+                code = subprocess.run(self._jvm(main, *args, tool=True), stdin=subprocess.DEVNULL,
+                                      stdout=console, stderr=subprocess.STDOUT, timeout=120,
+                                      check=False).returncode
+            except subprocess.TimeoutExpired:
+                raise KafkaEngineError(f"{main} {args[0]} took over 120 s") from None
         if code != 0:
             raise KafkaEngineError(
                 f"{main} {args[0]} failed (exit {code}); see {self.console_file}"

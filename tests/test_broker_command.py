@@ -21,7 +21,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KafkaTopicPartition
 from kafka.errors import KafkaTimeoutError
 from test_app import wait_until
-from test_client_compat import alive, children
+from test_client_compat import alive, children, java_client
 from test_headless import Lines
 
 from rtd_tui.broker import MOCK_LIMITS, EmbeddedBroker
@@ -91,6 +91,15 @@ def test_mock_limits_are_true() -> None:
         admin = AdminClient({"bootstrap.servers": address, "logger": logging.getLogger("t")})
         listed = admin.list_consumer_groups(request_timeout=5).result(timeout=10)
         assert [e.code() for e in listed.errors] == [KafkaError._UNSUPPORTED_FEATURE]
+
+
+@pytest.mark.kafka
+def test_java_client_cannot_use_the_mock() -> None:
+    """The notice's first claim: kafka-clients 4.x never gets the mock's metadata."""
+    with EmbeddedBroker("csv-data") as broker:
+        done = java_client(broker.bootstrap_servers, "csv-data", "g", [("k", "v")], "5000")
+    assert done.returncode != 0
+    assert "Topic csv-data not present in metadata after 5000 ms" in done.stderr
 
 
 # ---- failures: one line each, 2 for usage, 1 for run time ------------------------------

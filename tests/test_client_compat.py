@@ -209,16 +209,23 @@ def test_aiokafka(bootstrap: str) -> None:
     assert_round_trip(bootstrap, topic, sent, asyncio.run(round_trip()))
 
 
-def test_java_kafka_clients(bootstrap: str) -> None:
+def java_client(
+    bootstrap: str, topic: str, group: str, sent: list[Message], *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``tests/clients/RoundTrip.java`` with kafka-clients from the Maven cache."""
     jars = jars_or_skip()
-    topic, group = fresh("java")
-    sent = records(seed=104)
-    done = subprocess.run(
+    return subprocess.run(
         ["java", "-Dlog4j2.level=error", "-cp", f"{jars}/*", str(JAVA_CLIENT), bootstrap, topic,
-         group],
+         group, *extra],
         input="".join(f"{k}\t{v}\n" for k, v in sent), capture_output=True, text=True,
         timeout=240, check=False,
     )
+
+
+def test_java_kafka_clients(bootstrap: str) -> None:
+    topic, group = fresh("java")
+    sent = records(seed=104)
+    done = java_client(bootstrap, topic, group, sent)
     assert done.returncode == 0, done.stderr[-3000:]
     got: list[Message] = []
     for line in done.stdout.splitlines():  # the client's own log lines are mixed in

@@ -1,5 +1,5 @@
 // The Java client (kafka-clients) against `rtd-tui broker`, run as
-//   java -cp 'KAFKA_JARS/*' RoundTrip.java BOOTSTRAP TOPIC GROUP < lines
+//   java -cp 'KAFKA_JARS/*' RoundTrip.java BOOTSTRAP TOPIC GROUP [MAX_BLOCK_MS] < lines
 // Each stdin line is KEY<TAB>VALUE: all are produced (waiting for each ack), then the
 // topic is read back by a consumer group until as many messages came, each printed as
 // got<TAB>KEY<TAB>VALUE (log lines go to stdout too). Exit status 1 if fewer came back.
@@ -30,9 +30,15 @@ public class RoundTrip {
         producerConfig.put("bootstrap.servers", bootstrap);
         producerConfig.put("key.serializer", StringSerializer.class.getName());
         producerConfig.put("value.serializer", StringSerializer.class.getName());
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig)) {
+        if (args.length > 3) producerConfig.put("max.block.ms", args[3]);
+        KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig);
+        try {
             for (String[] kv : lines) producer.send(new ProducerRecord<>(topic, kv[0], kv[1])).get();
+        } catch (Exception e) {  // exit at once: close() would wait for a broker that never answers
+            System.err.println("produce failed: " + e.getMessage());
+            System.exit(1);
         }
+        producer.close();
         Properties consumerConfig = new Properties();
         consumerConfig.put("bootstrap.servers", bootstrap);
         consumerConfig.put("group.id", group);
