@@ -194,7 +194,7 @@ def _dashboard_options(parser: argparse.ArgumentParser) -> None:
          help="where logs go (librdkafka's included)")
     _add(view, "--engine", dest="engine", metavar="mock|kafka|auto",
          help="the local broker when there is no -b: librdkafka's mock (the default, starts at "
-         "once) or Apache Kafka as a child process (Java 17+; about 10 s to start)")
+         "once) or Apache Kafka as a child process (Java 17+; 10-15 s to start)")
 
 
 def build_parser() -> Parser:

@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from test_headless import Lines
 from rtd_tui.broker import MOCK_LIMITS, EmbeddedBroker
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
+from rtd_tui.kafka_config import free_ports
 from rtd_tui.kafka_engine import KafkaServer
 from rtd_tui.kafka_jars import unavailable_reason
 
@@ -181,11 +183,16 @@ def count_messages(address: str, topic: str) -> int:
 
 
 @pytest.mark.kafka
-def test_data_dir_survives_a_dead_broker_and_a_restart(start_rtd: Start, tmp_path: Path) -> None:
+def test_data_dir_survives_a_dead_broker_and_restarts(start_rtd: Start, tmp_path: Path) -> None:
+    """A broker that dies is exit 1; the same folder serves the data again, on the same
+    address; SIGINT stops it in order; a killed ``rtd-tui broker`` takes its JVM along."""
     need_apache_kafka()
     data = tmp_path / "kafka"
-    first = start_rtd("broker", "--engine", "kafka", "--data-dir", str(data), "-t", "kept")
+    (port,) = free_ports(1)
+    first = start_rtd("broker", "--engine", "kafka", "--data-dir", str(data), "-t", "kept",
+                      "--port", str(port))
     address = Lines(first.stdout).next(timeout=180)
+    assert address == f"127.0.0.1:{port}"
     producer = Producer({"bootstrap.servers": address})
     for i in range(25):
         producer.produce("kept", value=f"m{i}".encode())
@@ -194,6 +201,7 @@ def test_data_dir_survives_a_dead_broker_and_a_restart(start_rtd: Start, tmp_pat
     os.kill(jvm, signal.SIGKILL)  # the broker dies under rtd-tui
     _out, err = first.communicate(timeout=30)
     assert first.returncode == 1, err
+    assert f"starting Apache Kafka 4.1.1; its log: {data / 'server.log'}" in err
     assert err.splitlines()[-1].startswith(
         "rtd-tui broker: error: Apache Kafka stopped by itself (exit -9); see "
     ), err
@@ -209,6 +217,17 @@ def test_data_dir_survives_a_dead_broker_and_a_restart(start_rtd: Start, tmp_pat
     assert "formatting" not in err  # reused, not formatted again
     assert not alive(jvm)
     assert (data / "data" / "meta.properties").is_file()
+
+    third = start_rtd("broker", "--engine", "kafka", "--data-dir", str(data), "-t", "kept")
+    assert Lines(third.stdout).next(timeout=180) == address
+    assert count_messages(address, "kept") == 25
+    (jvm,) = children(third.pid)
+    third.kill()  # no chance to stop the JVM itself: the kernel tells the JVM instead
+    third.wait(10)
+    deadline = time.monotonic() + 30
+    while alive(jvm) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(jvm), "the JVM outlived a killed `rtd-tui broker`"
 
 
 @pytest.mark.kafka

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient  # type: ignore[attr-defined]
 from conftest import RTD
 from kafka import KafkaConsumer, KafkaProducer
 from kafka_server import jars_or_skip
@@ -159,6 +160,10 @@ def test_confluent_kafka_on_the_created_topic(bootstrap: str) -> None:
     finally:
         consumer.close()
     assert_round_trip(bootstrap, topic, sent, got)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    listed = admin.list_consumer_groups(request_timeout=10).result(timeout=15)
+    assert listed.errors == []
+    assert group in {g.group_id for g in listed.valid}
 
 
 def test_kafka_python_3(bootstrap: str) -> None:
@@ -175,6 +180,7 @@ def test_kafka_python_3(bootstrap: str) -> None:
         got.append((m.key.decode(), m.value.decode()))
         if len(got) >= N:
             break
+    assert len(consumer.partitions_for_topic(topic)) == PARTITIONS  # --partitions, auto-created
     consumer.close()
     assert_round_trip(bootstrap, topic, sent, got)
 
