@@ -20,11 +20,17 @@ from confluent_kafka import KafkaException, Producer
 
 from rtd_tui.config import KAFKA_LOGGER, ConfigError
 from rtd_tui.kafka_engine import KafkaServer
-from rtd_tui.kafka_jars import Progress, no_progress, require, unavailable_reason
+from rtd_tui.kafka_jars import (
+    KafkaEngineError,
+    Progress,
+    no_progress,
+    require,
+    unavailable_reason,
+)
 
 MOCK_PARTITIONS = 4
 MOCK_LIMITS = (
-    "Java clients 4.x and kafka-python 3.x (unless given api_version=(2, 3)) cannot connect "
+    "Java clients 4.x and kafka-python 3.x (unless given api_version=(2, 3)) cannot use "
     "to it, and it cannot list or describe consumer groups"
 )
 
@@ -59,8 +65,11 @@ def start_apache_kafka(
     server = KafkaServer(partitions=partitions, data_dir=data_dir, port=port)
     try:
         server.start(progress)
-        if server.topic_partitions(topic) == 0:
-            server.create_topic(topic, partitions)
+        try:
+            if server.topic_partitions(topic) == 0:
+                server.create_topic(topic, partitions)
+        except KafkaException as exc:
+            raise KafkaEngineError(f"Apache Kafka did not answer: {exc.args[0].str()}") from None
     except (KeyboardInterrupt, ConfigError):  # nothing worth keeping: clean up as on a stop
         server.close()
         raise

@@ -111,7 +111,7 @@ def unavailable_reason(version: str = KAFKA_VERSION) -> str | None:
     """Why Apache Kafka cannot run here, in a few words; None when it can."""
     major = java_major()
     if major is None:
-        return f"no Java on PATH (Apache Kafka {version} needs Java {MIN_JAVA}+)"
+        return f"no Java on PATH; Apache Kafka {version} needs Java {MIN_JAVA}+"
     if major < MIN_JAVA:
         return f"Java {major} found; Apache Kafka {version} needs Java {MIN_JAVA}+"
     folder = jar_dir(version)
