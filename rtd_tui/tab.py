@@ -39,6 +39,7 @@ class Session:
     settings: Settings
     control: Path
     read_only: bool
+    broker: str  # as serve names it: "embedded @ 127.0.0.1:port" or the cluster
 
     def save(self, path: Path) -> None:
         """Write the session to ``path``, readable by this user only (it may hold secrets)."""
@@ -46,7 +47,8 @@ class Session:
         fields["kafka"] = dict(self.settings.kafka)
         for name in _PATHS:
             fields[name] = None if fields[name] is None else str(Path(fields[name]).resolve())
-        data = {"settings": fields, "control": str(self.control), "read_only": self.read_only}
+        data = {"settings": fields, "control": str(self.control), "read_only": self.read_only,
+                "broker": self.broker}
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out)
@@ -60,7 +62,8 @@ class Session:
         fields = data["settings"]
         for name in _PATHS:
             fields[name] = None if fields[name] is None else Path(fields[name])
-        return cls(Settings(**fields), Path(data["control"]), bool(data["read_only"]))
+        return cls(Settings(**fields), Path(data["control"]), bool(data["read_only"]),
+                   str(data["broker"]))
 
 
 class TabPipeline(Pipeline):
@@ -71,12 +74,18 @@ class TabPipeline(Pipeline):
         super().__init__(replace(session.settings, producer_on=False), store)
         self.shared = RemoteProducerControl(session.control)
         self.read_only = session.read_only
+        self._broker_label = session.broker
 
     def start(self, progress: Progress = no_progress) -> None:
         super().start(progress)
         self.control = self.shared  # after the local loop took its own, switched-off control
         if self.read_only:
             self.publisher = None
+
+    @property
+    def broker_label(self) -> str:
+        """serve's broker (its embedded one is not this tab's, yet it is the one shown)."""
+        return self._broker_label
 
     def status(self) -> PipelineStatus:
         state = self.shared.refresh()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def session(tmp_path: Path, read_only: bool = False) -> Session:
         bootstrap_servers="127.0.0.1:9", kafka={"sasl.password": SECRET, "client.id": "t"},
         start_from=-5, rate=None, export_dir=Path("exports"), log_file=tmp_path / "x.log",
     )
-    return Session(settings, tmp_path / "c.sock", read_only)
+    return Session(settings, tmp_path / "c.sock", read_only, "embedded @ 127.0.0.1:9")
 
 
 def test_session_round_trip_in_a_private_file(tmp_path: Path) -> None:
@@ -35,7 +36,7 @@ def test_session_round_trip_in_a_private_file(tmp_path: Path) -> None:
     original.save(path)
     assert path.stat().st_mode & 0o777 == 0o600
     loaded = Session.load(path)
-    assert loaded.read_only is True and loaded.control == original.control
+    assert loaded == replace(original, settings=loaded.settings)
     assert loaded.settings.kafka["sasl.password"] == SECRET
     assert loaded.settings.start_from == -5 and loaded.settings.rate is None
     assert loaded.settings.export_dir == Path("exports").resolve()  # the tab's cwd may differ
@@ -63,6 +64,7 @@ def test_the_tab_status_is_the_shared_producer(tmp_path: Path) -> None:
         assert pipeline.producer is not None and not pipeline.producer.control.enabled
         status = pipeline.status()
         assert (status.producer_on, status.rate, status.produced.delivered) == (True, 8.0, 11)
+        assert status.broker == "embedded @ 127.0.0.1:9"
         pipeline.control.toggle()  # `p` in a tab: the shared producer
         assert control.enabled is False
         assert pipeline.publisher is not None
