@@ -205,7 +205,8 @@ def build_parser() -> Parser:
         description="Real-time sales data monitor for Kafka, in the terminal. With no "
         "arguments it starts an embedded broker, a producer of realistic Brazilian sales "
         "records, and the live dashboard.",
-        epilog=f"{PROPERTIES_NOTE} See `rtd-tui produce --help` and `rtd-tui broker --help`.",
+        epilog=f"{PROPERTIES_NOTE} See `rtd-tui produce --help`, `rtd-tui broker --help` "
+        "and `rtd-tui serve --help`.",
     )
     parser.add_argument("--version", action="version", version=f"rtd-tui {__version__}")
     _kafka_options(parser, "connect to this cluster instead of the embedded broker",
