@@ -26,10 +26,13 @@ from playwright.sync_api import Browser, sync_playwright
 from serve_kit import (
     Served,
     Tab,
+    card_value,
     producer_state,
     require_chromium,
     session_files,
 )
+
+from rtd_tui.broker import EmbeddedBroker
 
 SECRET = "s3cr3t-Pa55word"
 
@@ -183,6 +186,25 @@ def test_no_secret_in_the_page_or_the_tab_command_lines(
     (folder,) = session_files(Path(serve_env["TMPDIR"]))  # the settings go through here
     assert (folder / "session.json").stat().st_mode & 0o077 == 0
     assert folder.stat().st_mode & 0o077 == 0
+
+
+def test_serve_on_a_cluster_given_with_b(
+    serve_env: dict[str, str], open_tab: Callable[[str], Tab]
+) -> None:
+    """-b: serve's producer and every tab use that cluster (here a mock broker of the test's)."""
+    with EmbeddedBroker("web-orders") as cluster:
+        server = Served(["-b", cluster.bootstrap_servers, "-t", "web-orders", "--producer",
+                         "--rate", "10"], serve_env)
+        try:
+            assert f"on {cluster.bootstrap_servers}" in server.banner
+            tab = open_tab(server.url)
+            assert tab.page.title() == "rtd-tui · web-orders"
+            text = tab.wait_for(lambda s: (card_value(s, "Records") or 0) > 0, "records")
+            assert f"{cluster.bootstrap_servers} › web-orders" in text
+            assert producer_state(text) == "ON 10.0/s"
+        finally:
+            code, err = server.stop()
+        assert code == 0, err
 
 
 def test_a_websocket_from_another_site_is_refused(served: Served) -> None:
