@@ -76,7 +76,7 @@ class PartitionInfo:
     low: int
     high: int
     position: int
-    rate: float = 0.0  # messages/s consumed from this partition
+    rate: float = 0.0  # messages/s consumed from it (``Pipeline.status`` fills it in)
 
     @property
     def lag(self) -> int:
@@ -118,7 +118,6 @@ class ConsumeLoop:
         self.partitions: tuple[PartitionInfo, ...] = ()
         self._assigned: set[int] = set()
         self._start_offsets: dict[int, int] = {}
-        self._watermarks_at = time.monotonic()
         self._first_assignment = True
         self._lock = threading.Lock()  # epoch, replay request and new partitions
         self._replay = False
@@ -276,11 +275,9 @@ class ConsumeLoop:
         return tp
 
     def _watermarks(self, consumer: Consumer) -> None:
-        """Low/high watermarks from the client's cache, our position, per-partition rates
-        (local calls on the consume thread, no round trip to the broker)."""
-        now = time.monotonic()
+        """Low/high watermarks from the client's cache and our position (local calls on the
+        consume thread, no round trip to the broker). Rates come from the store's clock."""
         previous = {info.partition: info for info in self.partitions}
-        elapsed = now - self._watermarks_at
         infos = []
         tps = [TopicPartition(self.topic, p) for p in sorted(self._assigned)]
         for tp in consumer.position(tps) if tps else []:
@@ -291,7 +288,5 @@ class ConsumeLoop:
             position = tp.offset
             if position < 0:  # nothing read yet: we sit at the start we were given
                 position = high if self._start_offsets.get(tp.partition) == OFFSET_END else low
-            rate = (position - before.position) / elapsed if before and elapsed > 0 else 0.0
-            infos.append(PartitionInfo(tp.partition, low, high, position, max(rate, 0.0)))
+            infos.append(PartitionInfo(tp.partition, low, high, position))
         self.partitions = tuple(infos)
-        self._watermarks_at = now
