@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from rtd_tui.cli import build_parser, resolve, settings_from
+from rtd_tui.cli import build_parser, make_app, resolve, settings_from
 from rtd_tui.config import (
     DEFAULT_RATE,
     DEFAULT_REFRESH,
     DEFAULT_WINDOW,
+    DEFAULT_WINDOW_BYTES,
     Settings,
     default_export_dir,
 )
@@ -54,6 +55,8 @@ PRECEDENCE: list[tuple[str, list[str], str, str, Any, Any, Any]] = [
     ("producer_on", ["--producer"], "RTD_PRODUCER", "off", True, False, True),
     ("refresh", ["--refresh", "2"], "RTD_REFRESH", "1.5", 2.0, 1.5, DEFAULT_REFRESH),
     ("window", ["--window", "500"], "RTD_WINDOW", "300", 500, 300, DEFAULT_WINDOW),
+    ("window_bytes", ["--window-bytes", "2M"], "RTD_WINDOW_BYTES", "3m", 2 << 20, 3 << 20,
+     DEFAULT_WINDOW_BYTES),
     ("export_dir", ["--export-dir", "flagdir"], "RTD_EXPORT_DIR", "envdir", Path("flagdir"),
      Path("envdir"), default_export_dir()),
     ("log_file", ["--log-file", "f.log"], "RTD_LOG_FILE", "e.log", Path("f.log"), Path("e.log"),
@@ -146,10 +149,11 @@ def test_from_forms_reach_settings() -> None:
 HELP: dict[tuple[str, ...], list[str]] = {
     (): ["-b", "--bootstrap-servers", "-t", "--topic", "-X", "-F", "--config", "--from",
          "--no-producer", "--producer", "--rate", "--interval", "--seed", "--refresh",
-         "--window", "--export-dir", "--log-file", "--engine", "--version", "produce", "broker",
+         "--window", "--window-bytes", "--export-dir", "--log-file", "--engine", "--version",
+         "produce", "broker",
          "RTD_BOOTSTRAP_SERVERS", "RTD_TOPIC", "RTD_KAFKA_PROPERTIES", "RTD_CONFIG", "RTD_FROM",
          "RTD_PRODUCER", "RTD_RATE", "RTD_INTERVAL", "RTD_SEED", "RTD_REFRESH", "RTD_WINDOW",
-         "RTD_EXPORT_DIR", "RTD_LOG_FILE", "RTD_ENGINE"],
+         "RTD_WINDOW_BYTES", "RTD_EXPORT_DIR", "RTD_LOG_FILE", "RTD_ENGINE"],
     ("produce",): ["-b", "--bootstrap-servers", "-t", "--topic", "-X", "-F", "--config",
                    "--rate", "--interval", "--seed", "--count", "--flush-timeout",
                    "RTD_BOOTSTRAP_SERVERS", "RTD_TOPIC", "RTD_KAFKA_PROPERTIES", "RTD_CONFIG",
@@ -306,3 +310,8 @@ def test_dashboard_rejects_bad_kafka_properties_before_the_ui(
     assert lines[0].startswith("rtd-tui: error: invalid Kafka configuration: ")
     assert fragment in lines[0]
     assert done.stdout == ""  # the UI never drew
+
+
+def test_the_app_store_is_bounded_as_the_settings_say() -> None:
+    app = make_app(Settings(window=1_000, window_bytes=5 << 20), start=False)
+    assert (app.store.window, app.store.window_bytes) == (1_000, 5 << 20)
