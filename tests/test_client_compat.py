@@ -17,7 +17,7 @@ import signal
 import subprocess
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ N = 40
 PARTITIONS = 3
 JAVA_CLIENT = Path(__file__).parent / "clients" / "RoundTrip.java"
 Message = tuple[str, str]  # key, value as text
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def children(pid: int) -> list[int]:
@@ -240,3 +241,16 @@ def test_java_kafka_clients(bootstrap: str) -> None:
             key, _, value = message.partition("\t")
             got.append((key, value))
     assert_round_trip(bootstrap, topic, sent, got)
+
+
+def test_rtd_tui_produce(bootstrap: str, run_rtd: Run) -> None:
+    """``rtd-tui produce -b`` (librdkafka) into the broker process, shown by ``rtd-tui -b``."""
+    topic, _group = fresh("rtd-tui")
+    done = run_rtd("produce", "-b", bootstrap, "-t", topic, "--count", str(N), "--rate", "max",
+                   "--seed", "105", timeout=120)
+    assert done.returncode == 0, done.stderr
+    sent = records(seed=105)
+    fields = ("id", "nome", "idade", "cidade", "valor")
+    expected = sorted(tuple(json.loads(v)[f] for f in fields) for _k, v in sent)
+    shown = shown_by_dashboard(bootstrap, topic)
+    assert sorted(tuple(r[f] for f in fields) for r in shown) == expected
