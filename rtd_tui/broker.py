@@ -31,7 +31,7 @@ from rtd_tui.kafka_jars import (
 MOCK_PARTITIONS = 4
 MOCK_LIMITS = (
     "Java clients 4.x and kafka-python 3.x (unless given api_version=(2, 3)) cannot use "
-    "to it, and it cannot list or describe consumer groups"
+    "it, and it cannot list or describe consumer groups"
 )
 
 

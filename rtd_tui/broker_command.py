@@ -102,7 +102,7 @@ def run_broker(options: BrokerOptions, out: TextIO = sys.stdout, err: TextIO = s
         return _serve_kafka(options, out, say)
     except KeyboardInterrupt:  # during start-up: whatever started has been stopped
         return 0
-    except (KafkaEngineError, RuntimeError) as exc:
+    except RuntimeError as exc:  # KafkaEngineError, or the mock that did not start
         say(f"error: {exc}")
         return EXIT_FAILURE
     except KafkaException as exc:  # an admin request to the broker failed

@@ -10,6 +10,7 @@ Java clients can run from it too.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -76,8 +77,12 @@ def no_progress(_line: str) -> None:
     """The default progress sink: say nothing."""
 
 
+@functools.cache
 def java_major() -> int | None:
-    """The major version of ``java`` on PATH (8 for 1.8), or None without a usable one."""
+    """The major version of ``java`` on PATH (8 for 1.8), or None without a usable one.
+
+    Asked once per process: each ask starts a JVM.
+    """
     if shutil.which("java") is None:
         return None
     try:
