@@ -73,10 +73,11 @@ class Process:
 
 
 class Broker(Process):
-    """``rtd-tui broker``: its first line on stdout is the bootstrap address."""
+    """``rtd-tui broker --engine mock``: its first line on stdout is the bootstrap address."""
 
     def __init__(self, topic: str = "csv-data") -> None:
-        super().__init__([*rtd_command(), "broker", "-t", topic], stdout=subprocess.PIPE,
+        super().__init__([*rtd_command(), "broker", "--engine", "mock", "-t", topic],
+                         stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
         self.bootstrap = self.proc.stdout.readline().strip()
