@@ -45,7 +45,7 @@ from rtd_tui.kafka_jars import (
     require,
 )
 
-START_TIMEOUT_S = 120.0  # the JVM start is CPU-bound: 6 s on an idle 2-core machine, 30+ loaded
+START_TIMEOUT_S = 120.0  # CPU-bound: 6-9 s on 2 cores at load 4-8, 30 s at load 16
 STOP_TIMEOUT_S = 20.0
 PROGRESS_EVERY_S = 5.0
 JVM_OPTS = ("-Xms256m", "-Xmx768m", "-XX:+UseSerialGC")
