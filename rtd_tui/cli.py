@@ -458,8 +458,17 @@ def run_serve_command(args: argparse.Namespace, settings: Settings) -> int:
                      read_only=resolve(args, "read_only"))
 
 
+def keep_bytecode() -> None:
+    """Let Python cache compiled modules even where ``PYTHONDONTWRITEBYTECODE`` is set: the
+    dashboard imports ~2,600 files, and compiling them all again on every start costs about
+    2 s. The first start writes the caches (``__pycache__`` in the environment, as any
+    Python run without the variable does); later starts read them."""
+    sys.dont_write_bytecode = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rtd-tui`` script."""
+    keep_bytecode()
     parser = build_parser()
     args = parser.parse_args(argv)
     command = getattr(args, "command", None)

@@ -268,6 +268,7 @@ def _json(text: str) -> bytes:
 
 def _main(argv: list[str]) -> int:
     """Helper process: ``python -m rtd_tui.generator SEED_JSON NAME_POOL`` prints the pools."""
+    sys.dont_write_bytecode = False  # Faker's modules too: see ``cli.keep_bytecode``
     seed, name_pool = json.loads(argv[0]), int(argv[1])
     sys.stdout.write(draw_pools(seed, name_pool).to_json())
     return 0
