@@ -7,14 +7,16 @@ Precedence is checked in-process through ``build_parser`` + ``settings_from`` (w
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rtd_tui.cli import build_parser, make_app, resolve, settings_from
+from rtd_tui.cli import build_parser, keep_bytecode, make_app, resolve, settings_from
 from rtd_tui.config import (
     DEFAULT_RATE,
     DEFAULT_REFRESH,
@@ -315,3 +317,28 @@ def test_dashboard_rejects_bad_kafka_properties_before_the_ui(
 def test_the_app_store_is_bounded_as_the_settings_say() -> None:
     app = make_app(Settings(window=1_000, window_bytes=5 << 20), start=False)
     assert (app.store.window, app.store.window_bytes) == (1_000, 5 << 20)
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv on PATH")
+def test_uv_run_prints_nothing_of_its_own_before_a_one_line_error(
+    cli_env: dict[str, str],
+) -> None:
+    """``uv run rtd-tui`` (with ``PYTHONDONTWRITEBYTECODE`` set, as in many containers)
+    prints the program's one error line and nothing else: no bytecode pass on every run."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**cli_env, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        ["uv", "run", "--frozen", "rtd-tui", "--rate", "-1"], cwd=root, env=env,
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "rtd-tui: error: argument --rate: must be a positive number, got '-1'"
+    ]
+
+
+def test_the_entry_point_keeps_bytecode_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    keep_bytecode()
+    assert sys.dont_write_bytecode is False
