@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
 from rtd_tui.records import AGE_RANGE, VALUE_RANGE
 from rtd_tui.widgets.format import compact_money
+from rtd_tui.widgets.histogram import TextHistogram
 from rtd_tui.widgets.plot import PlotWidget
 
 AGE_BIN = 5
@@ -82,33 +83,75 @@ class ShareChart(HorizontalBars):
         fig.xticks(ticks, [f"{t:g}%" for t in ticks])
 
 
-class AgeHistogramChart(PlotWidget):
+class AgeHistogramChart(TextHistogram):
     """Records by age, in 5-year bins (binned from exact per-age counts)."""
 
     def has_data(self, data: tuple[int, ...]) -> bool:
         return sum(data) > 0
 
-    def draw(self, fig: Any, data: tuple[int, ...], width: int, height: int) -> None:
-        labels, counts = age_bins(data)
-        fig.bar(labels, counts, width=0.8, color=self.theme_color("success"))
-        ticks = nice_ticks(max(counts), count=max(2, min(4, height // 3)))
-        fig.yticks(ticks, [f"{t:,.0f}" for t in ticks])
+    def bins(self, data: object) -> tuple[list[str], list[int]]:
+        return age_bins(cast(tuple[int, ...], data))
+
+
+#: The scatter's value axis: log scale, from R$ 50 in whole doublings (to R$ 3,200), so
+#: the many small tickets and the few large ones both show.
+DOUBLINGS = 6
+#: Its age axis: 15 to 85 in steps of 10, around the schema's 18-80.
+AGE_AXIS = (15, 85)
+#: Rows (or columns) plotext spends around its canvas: frame, axis and tick labels.
+CANVAS_ROWS_OFF = 3
+
+
+def even_intervals(cells: int, choices: tuple[int, ...], min_gap: int) -> tuple[int, int]:
+    """(intervals, cells used): the most intervals from ``choices`` that leave ``min_gap``
+    cells between ticks, and the most cells (≤ ``cells``) that split into that many equal
+    gaps plus one, so every tick lands on a whole row or column."""
+    count = next((n for n in choices if (cells - 1) // n >= min_gap), choices[-1])
+    return count, count * max(1, (cells - 1) // count) + 1
+
+
+def value_labels() -> list[str]:
+    return [compact_money(VALUE_RANGE[0] * 2**k) for k in range(DOUBLINGS + 1)]
 
 
 class ScatterChart(PlotWidget):
-    """Value against age for a bounded sample of the newest records."""
+    """Value (log scale) against age for a bounded sample of the newest records; the
+    figure is trimmed to the size at which every tick sits on a whole row and column."""
+
+    Y_INTERVALS = (6, 3, 2, 1)  # divisors of DOUBLINGS
+    X_INTERVALS = (7, 2, 1)  # divisors of the age axis' 70 years
+
+    @staticmethod
+    def _label_cells() -> int:
+        """The value labels, the axis and the right frame."""
+        return max(map(len, value_labels())) + 2
+
+    def _rows(self, height: int) -> tuple[int, int]:
+        return even_intervals(height - CANVAS_ROWS_OFF, self.Y_INTERVALS, 2)
+
+    def _cols(self, width: int) -> tuple[int, int]:
+        return even_intervals(width - self._label_cells(), self.X_INTERVALS, 3)
 
     def has_data(self, data: tuple[list[int], list[float]]) -> bool:
         return bool(data[0])
+
+    def figure_height(self, data: Any, height: int) -> int:
+        return self._rows(height)[1] + CANVAS_ROWS_OFF
+
+    def figure_width(self, width: int) -> int:
+        return self._cols(width)[1] + self._label_cells()
 
     def draw(
         self, fig: Any, data: tuple[list[int], list[float]], width: int, height: int
     ) -> None:
         ages, values = data
-        fig.scatter(ages, values, marker="braille", color=self.theme_color("accent"))
-        fig.xlim(AGE_RANGE[0], AGE_RANGE[1])
-        fig.ylim(0, VALUE_RANGE[1])
-        ticks = nice_ticks(VALUE_RANGE[1], count=max(2, min(4, height // 3)))
-        fig.yticks(ticks, [compact_money(t) for t in ticks])
-        xt = list(range(20, AGE_RANGE[1] + 1, 10))
+        low = math.log2(VALUE_RANGE[0])
+        fig.scatter(ages, [math.log2(v) for v in values], marker="braille",
+                    color=self.theme_color("accent"))
+        fig.xlim(*AGE_AXIS)
+        fig.ylim(low, low + DOUBLINGS)
+        every = DOUBLINGS // self._rows(height)[0]
+        fig.yticks([low + k for k in range(0, DOUBLINGS + 1, every)], value_labels()[::every])
+        step = (AGE_AXIS[1] - AGE_AXIS[0]) // self._cols(width)[0]
+        xt = list(range(AGE_AXIS[0], AGE_AXIS[1] + 1, step))
         fig.xticks(xt, [str(a) for a in xt])

@@ -1,0 +1,89 @@
+"""The charts' geometry at every size: equal histogram bins, ticks on evenly spaced rows
+and columns (property tests over sizes and data)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from plotext._figure import _figure_class
+
+from rtd_tui.records import VALUE_RANGE
+from rtd_tui.widgets.charts import ScatterChart, age_bins
+from rtd_tui.widgets.histogram import EIGHTHS, histogram_lines, layout
+
+
+def evenly_spaced(positions: list[int]) -> bool:
+    return len({b - a for a, b in pairwise(positions)}) <= 1
+
+
+sizes = st.tuples(st.integers(12, 220), st.integers(5, 60))
+ages = st.lists(st.integers(0, 100_000), min_size=63, max_size=63).filter(any)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sizes, ages)
+def test_histogram_bins_are_equal_and_ticks_evenly_spaced(
+    size: tuple[int, int], per_age: list[int]
+) -> None:
+    width, height = size
+    labels, counts = age_bins(tuple(per_age))
+    lines = histogram_lines(counts, labels, width, height)
+    assert len(lines) == height and {len(line) for line in lines} == {width}
+    lay = layout(counts, labels, width, height)
+    axis = lay.label_width
+    tick_rows = [i for i, line in enumerate(lines) if line[axis] in "┤└"]
+    assert len(tick_rows) == lay.ticks + 1 and evenly_spaced(tick_rows)
+    assert lay.step * lay.ticks >= max(counts)  # the axis holds the highest bin
+    bottom = lines[-3]  # the plot row on the axis
+    for i, n in enumerate(counts):
+        start = axis + 1 + i * lay.bin_cols
+        if start + lay.bin_cols > width:
+            break
+        cells = bottom[start:start + lay.bin_cols]
+        bar, gap = cells[:lay.bar_cols], cells[lay.bar_cols:]
+        assert gap.strip() == ""  # every gap the same: the bin's last column, or none
+        if n:
+            assert len(set(bar)) == 1 and bar[0] in EIGHTHS[1:]  # one full-width bar
+        else:
+            assert bar.strip() == ""
+
+
+def scatter_axes(width: int, height: int) -> tuple[list[int], list[int], list[str]]:
+    """Rows of the value ticks, columns of the age ticks and the value labels (top
+    first), as the chart draws them."""
+    chart = ScatterChart("Value × age")
+    chart.theme_color = lambda name: (255, 0, 0)  # type: ignore[method-assign]
+    data: Any = ([18, 40, 80], [VALUE_RANGE[0], 300.0, VALUE_RANGE[1]])
+    fig = _figure_class()
+    fig._limit_size(False, False)
+    fig.plotsize(chart.figure_width(width), chart.figure_height(data, height))
+    fig.theme("clear")
+    chart.draw(fig, data, width, height)
+    fig._set_sizes()
+    fig._build_matrix()
+    matrix = fig.monitor.matrix
+    lines = ["".join(matrix.marker[row]) for row in reversed(matrix.Rows)]
+    rows = [i for i, line in enumerate(lines) if "┤" in line]
+    axis = next(line for line in lines if "└" in line)
+    labels = [lines[i].split("┤")[0].strip() for i in rows]
+    return rows, [i for i, ch in enumerate(axis) if ch == "┬"], labels
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(20, 220), st.integers(8, 60))
+def test_scatter_ticks_land_on_evenly_spaced_rows_and_columns(width: int, height: int) -> None:
+    rows, columns, _ = scatter_axes(width, height)
+    assert len(rows) >= 2 and evenly_spaced(rows)
+    assert len(columns) >= 2 and evenly_spaced(columns)
+
+
+def test_scatter_value_axis_is_logarithmic() -> None:
+    """Each tick doubles (or more) the one below: R$ 50 to R$ 3.2k, the spread in view."""
+    rows, _, labels = scatter_axes(60, 3 + 13)  # 13 canvas rows: a tick every 2
+    assert labels == ["R$ 3.2k", "R$ 1.6k", "R$ 800", "R$ 400", "R$ 200", "R$ 100", "R$ 50"]
+    assert rows == list(range(1, 14, 2))
+    _, _, labels = scatter_axes(60, 3 + 8)  # 8 rows: every other doubling
+    assert labels == ["R$ 3.2k", "R$ 800", "R$ 200", "R$ 50"]
