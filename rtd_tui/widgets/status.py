@@ -57,6 +57,8 @@ class StatusLine(Static):
         line.append(f"● {link.state}", style=style)
         if link.detail and link.state != "connected":
             line.append(f" ({shorten(safe(link.detail))})", style="dim")
+        if idle is not None:  # beside the link state: a quiet stream never looks alive
+            line.append(f" · last message {ago(idle)} ago", style="bold yellow")
         line.append(*SEPARATOR)
         line.append("producer ", style="dim")
         if status.producer_on:
@@ -73,8 +75,6 @@ class StatusLine(Static):
         line.append(*SEPARATOR)
         line.append("updated ", style="dim")
         line.append(updated.strftime("%H:%M:%S") if updated else "—")
-        if idle is not None:
-            line.append(f" · last message {ago(idle)} ago", style="bold yellow")
         # Last: where a narrow terminal cuts the line, it cuts the least needed part.
         line.append(*SEPARATOR)
         line.append(status.broker)
