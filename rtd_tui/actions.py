@@ -67,6 +67,8 @@ VIEW_KEYS: tuple[ViewKey, ...] = (
     ViewKey("Tables", "up,down,pageup,pagedown,home,end", "Move the cursor",
             "↑ ↓ PgUp PgDn Home End"),
     ViewKey("Tables", "enter", "Open the selected row", "Enter"),
+    ViewKey("Tables", "f", "Latest records: follow the newest again (a moved cursor stays on "
+            "its record while new ones arrive)"),
     ViewKey("Tail", "f", "Freeze the tail, or follow the newest messages again"),
     ViewKey("Tail", "R", "Re-produce the selected message (edit it first in the form)",
             "shift+r"),

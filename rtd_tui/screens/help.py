@@ -32,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column(style="bold cyan", max_width=14)  # long key lists wrap
         table.add_column()
         for action in ACTIONS:
             table.add_row(key_text(action), action.description)

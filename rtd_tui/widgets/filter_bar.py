@@ -21,7 +21,9 @@ class FilterBar(Horizontal):
     FilterBar Input { width: 1fr; }
     FilterBar #f-cities { width: 2fr; }
     FilterBar Input.-bad { border: tall $error; }
-    FilterBar #f-message { width: 3fr; height: 3; content-align: left middle; color: $error; }
+    FilterBar #f-message {
+        width: auto; max-width: 45%; height: 3; content-align: left middle; color: $error;
+    }
     """
     BINDINGS = [Binding("escape", "clear", "Clear filter")]
 
