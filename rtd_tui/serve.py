@@ -21,6 +21,7 @@ import asyncio
 import html
 import ipaddress
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -45,6 +46,8 @@ from rtd_tui.tab import SESSION_ENV, Session
 STOP_TABS_TIMEOUT_S = 5.0
 TAB_MODULE = "rtd_tui.tab"
 EXIT_FAILURE = 1
+#: textual-serve's page asks a web font service for its font; the page works without it.
+_REMOTE_STYLESHEET = re.compile(r'<link\s+rel="stylesheet"\s+href="https?://[^"]*"\s*/?>')
 
 
 def is_loopback(host: str) -> bool:
@@ -129,7 +132,8 @@ class DashboardServer(Server):
         response = await super().handle_index(request)
         assert isinstance(response, web.Response)
         title = f"<head>\n    <title>{html.escape(self.title)}</title>"
-        response.text = (response.text or "").replace("<head>", title, 1)
+        page = (response.text or "").replace("<head>", title, 1)
+        response.text = _REMOTE_STYLESHEET.sub("", page)  # nothing loads from elsewhere
         return response
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:

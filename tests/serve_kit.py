@@ -167,6 +167,26 @@ def producer_state(screen: str) -> str | None:
     return found.group(1) if found else None
 
 
+def descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (children, theirs, ...), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        kids = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
 def session_files(tmp: Path) -> list[Path]:
     """serve's private folders under ``tmp`` (TMPDIR of the serve process)."""
     return sorted(tmp.glob("rtd-tui-serve-*"))

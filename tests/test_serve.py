@@ -27,6 +27,7 @@ from serve_kit import (
     Served,
     Tab,
     card_value,
+    descendants,
     producer_state,
     require_chromium,
     session_files,
@@ -175,7 +176,9 @@ def test_no_secret_in_the_page_or_the_tab_command_lines(
 ) -> None:
     tab = open_tab(served.url)
     tab.wait_records(lambda n: n > 0, "records")
-    assert SECRET not in tab.page.content()
+    page = tab.page.content()
+    assert SECRET not in page
+    assert "http://127.0.0.1" in page and "https://" not in page  # nothing from elsewhere
     assert SECRET not in tab.screen()
     tabs = served.tabs()
     assert tabs
@@ -303,8 +306,8 @@ def test_stopping_serve_ends_every_tab_and_leaves_nothing(
         tabs = [open_tab(server.url), open_tab(server.url)]
         for tab in tabs:
             tab.wait_records(lambda n: n > 0, "records")
-        pids = server.tabs()
-        assert len(pids) == 2
+        assert len(server.tabs()) == 2
+        pids = descendants(server.proc.pid)  # the tabs and any helper they started
         (folder,) = set(session_files(Path(serve_env["TMPDIR"]))) - others
         code, err = server.stop(signum)
     finally:
