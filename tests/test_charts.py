@@ -6,13 +6,15 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from plotext._figure import _figure_class
 
-from rtd_tui.records import VALUE_RANGE
-from rtd_tui.widgets.charts import ScatterChart, age_bins
+from rtd_tui.records import CITIES, VALUE_RANGE
+from rtd_tui.widgets.charts import CityValueChart, ScatterChart, ShareChart, age_bins
 from rtd_tui.widgets.histogram import EIGHTHS, histogram_lines, layout
+from rtd_tui.widgets.plot import PlotWidget
 
 
 def evenly_spaced(positions: list[int]) -> bool:
@@ -51,25 +53,47 @@ def test_histogram_bins_are_equal_and_ticks_evenly_spaced(
             assert bar.strip() == ""
 
 
-def scatter_axes(width: int, height: int) -> tuple[list[int], list[int], list[str]]:
-    """Rows of the value ticks, columns of the age ticks and the value labels (top
-    first), as the chart draws them."""
-    chart = ScatterChart("Value × age")
+def chart_lines(chart: PlotWidget, data: Any, width: int, height: int) -> list[str]:
+    """The chart's text as its widget draws it (figure size, drawing, matrix), top first."""
     chart.theme_color = lambda name: (255, 0, 0)  # type: ignore[method-assign]
-    data: Any = ([18, 40, 80], [VALUE_RANGE[0], 300.0, VALUE_RANGE[1]])
     fig = _figure_class()
     fig._limit_size(False, False)
-    fig.plotsize(chart.figure_width(width), chart.figure_height(data, height))
+    fig.plotsize(chart.figure_width(data, width, height), chart.figure_height(data, height))
     fig.theme("clear")
     chart.draw(fig, data, width, height)
     fig._set_sizes()
     fig._build_matrix()
     matrix = fig.monitor.matrix
-    lines = ["".join(matrix.marker[row]) for row in reversed(matrix.Rows)]
-    rows = [i for i, line in enumerate(lines) if "┤" in line]
+    return ["".join(matrix.marker[row]) for row in reversed(matrix.Rows)]
+
+
+def x_ticks(lines: list[str]) -> list[int]:
     axis = next(line for line in lines if "└" in line)
+    return [i for i, ch in enumerate(axis) if ch == "┬"]
+
+
+def scatter_axes(width: int, height: int) -> tuple[list[int], list[int], list[str]]:
+    """Rows of the value ticks, columns of the age ticks and the value labels (top
+    first), as the chart draws them."""
+    data: Any = ([18, 40, 80], [VALUE_RANGE[0], 300.0, VALUE_RANGE[1]])
+    lines = chart_lines(ScatterChart("Value × age"), data, width, height)
+    rows = [i for i, line in enumerate(lines) if "┤" in line]
     labels = [lines[i].split("┤")[0].strip() for i in rows]
-    return rows, [i for i, ch in enumerate(axis) if ch == "┬"], labels
+    return rows, x_ticks(lines), labels
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(30, 220), st.integers(6, 40),
+       st.lists(st.floats(0.01, 1e7), min_size=1, max_size=25))
+def test_bar_ticks_land_on_evenly_spaced_columns(
+    width: int, height: int, totals: list[float]
+) -> None:
+    cities = [CITIES[i] for i in range(len(totals))]
+    data = pl.DataFrame({"cidade": cities, "total": sorted(totals, reverse=True)})
+    data = data.with_columns(share=pl.col("total") / pl.col("total").sum() * 100)
+    for chart in (CityValueChart("Total"), ShareChart("Share")):
+        columns = x_ticks(chart_lines(chart, data, width, height))
+        assert len(columns) >= 2 and evenly_spaced(columns)
 
 
 @settings(max_examples=150, deadline=None)

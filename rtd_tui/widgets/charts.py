@@ -9,7 +9,7 @@ import polars as pl
 
 from rtd_tui.records import AGE_RANGE, VALUE_RANGE
 from rtd_tui.widgets.format import compact_money
-from rtd_tui.widgets.histogram import TextHistogram
+from rtd_tui.widgets.histogram import TextHistogram, nice_step
 from rtd_tui.widgets.plot import PlotWidget
 
 AGE_BIN = 5
@@ -36,8 +36,23 @@ def age_bins(age_counts: tuple[int, ...]) -> tuple[list[str], list[int]]:
     return labels, counts
 
 
+#: Columns a value tick's label needs ("R$ 100.0k" and a space).
+TICK_LABEL_CELLS = 10
+
+
 class HorizontalBars(PlotWidget):
-    """Horizontal bars, one text row each: plotext misplaces bars unless rows == bars."""
+    """Horizontal bars, one text row each (plotext misplaces bars unless rows == bars);
+    the value axis spans whole tick steps over a width that splits evenly between them."""
+
+    X_INTERVALS = (4, 3, 2, 1)
+    COLOR = "primary"
+
+    def series(self, data: pl.DataFrame, height: int) -> tuple[list[str], list[float]]:
+        """The bars' labels and values, top bar first."""
+        raise NotImplementedError
+
+    def tick_text(self, value: float) -> str:
+        raise NotImplementedError
 
     def has_data(self, data: pl.DataFrame) -> bool:
         return data.height > 0
@@ -49,24 +64,50 @@ class HorizontalBars(PlotWidget):
     def figure_height(self, data: pl.DataFrame, height: int) -> int:
         return self.bars(data, height) + FRAME_ROWS
 
+    def _cols(self, data: pl.DataFrame, width: int, height: int) -> tuple[int, int, int]:
+        """(tick steps, canvas columns, columns left of the canvas): of the step counts
+        that leave room for their labels, the one whose axis ends closest above the
+        longest bar (on a tie, more steps)."""
+        labels, values = self.series(data, height)
+        off = max(map(len, labels)) + 2  # the labels, the axis, the right frame
+        cells = width - off
+        fits = [n for n in self.X_INTERVALS if (cells - 1) // n >= TICK_LABEL_CELLS] or [1]
+        high = max(max(values), 1e-9)
+        steps = min(fits, key=lambda n: (n * nice_step(high / n), -n))
+        return steps, steps * max(1, (cells - 1) // steps) + 1, off
+
+    def figure_width(self, data: Any, width: int, height: int) -> int:
+        _, cols, off = self._cols(data, width, height)
+        return cols + off
+
+    def draw(self, fig: Any, data: pl.DataFrame, width: int, height: int) -> None:
+        labels, values = self.series(data, height)
+        fig.bar(labels[::-1], values[::-1], orientation="h", width=0.4,
+                color=self.theme_color(self.COLOR))
+        steps = self._cols(data, width, height)[0]
+        step = nice_step(max(max(values), 1e-9) / steps)
+        fig.xlim(0, steps * step)
+        ticks = [i * step for i in range(steps + 1)]
+        fig.xticks(ticks, [self.tick_text(t) for t in ticks])
+
 
 class CityValueChart(HorizontalBars):
     """Total value by city, largest first, as many bars as the height allows."""
 
-    def draw(self, fig: Any, data: pl.DataFrame, width: int, height: int) -> None:
+    def series(self, data: pl.DataFrame, height: int) -> tuple[list[str], list[float]]:
         rows = data.head(self.bars(data, height))
-        cities = rows["cidade"].to_list()[::-1]
-        totals = rows["total"].to_list()[::-1]
-        fig.bar(cities, totals, orientation="h", width=0.4, color=self.theme_color("primary"))
-        fig.xlim(0, max(totals) * 1.02)
-        ticks = nice_ticks(max(totals))
-        fig.xticks(ticks, [compact_money(t) for t in ticks])
+        return rows["cidade"].to_list(), rows["total"].to_list()
+
+    def tick_text(self, value: float) -> str:
+        return compact_money(value)
 
 
 class ShareChart(HorizontalBars):
     """Share of value by city in percent: the top cities, the rest summed as 'others'."""
 
-    def draw(self, fig: Any, data: pl.DataFrame, width: int, height: int) -> None:
+    COLOR = "warning"
+
+    def series(self, data: pl.DataFrame, height: int) -> tuple[list[str], list[float]]:
         slots = self.bars(data, height)
         top = data.head(slots - 1 if data.height > slots else slots)
         labels = [f"{c} {s:4.1f}%" for c, s in zip(top["cidade"], top["share"], strict=True)]
@@ -76,11 +117,10 @@ class ShareChart(HorizontalBars):
             other = 100.0 - sum(shares)
             labels.append(f"{rest} others {other:4.1f}%")
             shares.append(other)
-        color = self.theme_color("warning")
-        fig.bar(labels[::-1], shares[::-1], orientation="h", width=0.4, color=color)
-        fig.xlim(0, max(shares) * 1.02)
-        ticks = nice_ticks(max(shares))
-        fig.xticks(ticks, [f"{t:g}%" for t in ticks])
+        return labels, shares
+
+    def tick_text(self, value: float) -> str:
+        return f"{value:g}%"
 
 
 class AgeHistogramChart(TextHistogram):
@@ -138,7 +178,7 @@ class ScatterChart(PlotWidget):
     def figure_height(self, data: Any, height: int) -> int:
         return self._rows(height)[1] + CANVAS_ROWS_OFF
 
-    def figure_width(self, width: int) -> int:
+    def figure_width(self, data: Any, width: int, height: int) -> int:
         return self._cols(width)[1] + self._label_cells()
 
     def draw(

@@ -199,7 +199,8 @@ class PlotWidget(Widget):
             return [Strip([Segment(text, base + Style(dim=True))]).crop_extend(0, width, base)]
         fig = _figure_class()
         fig._limit_size(False, False)  # size by the widget, not by the process's terminal
-        fig.plotsize(self.figure_width(width), self.figure_height(self._data, height))
+        fig.plotsize(self.figure_width(self._data, width, height),
+                     self.figure_height(self._data, height))
         fig.theme("clear")
         self.draw(fig, self._data, width, height)
         fig._set_sizes()
@@ -212,7 +213,7 @@ class PlotWidget(Widget):
         color = Color.parse(getattr(theme, name, None) or theme.primary)
         return (color.r, color.g, color.b)
 
-    def figure_width(self, width: int) -> int:
+    def figure_width(self, data: Any, width: int, height: int) -> int:
         """Columns the figure takes (the rest of the widget stays blank)."""
         return width
 
