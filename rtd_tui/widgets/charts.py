@@ -36,16 +36,13 @@ def age_bins(age_counts: tuple[int, ...]) -> tuple[list[str], list[int]]:
     return labels, counts
 
 
-#: Columns a value tick's label needs ("R$ 100.0k" and a space).
-TICK_LABEL_CELLS = 10
-
-
 class HorizontalBars(PlotWidget):
     """Horizontal bars, one text row each (plotext misplaces bars unless rows == bars);
     the value axis spans whole tick steps over a width that splits evenly between them."""
 
     X_INTERVALS = (4, 3, 2, 1)
     COLOR = "primary"
+    TICK_CELLS = 10  # what a value tick's label needs ("R$ 100.0k" and a space)
 
     def series(self, data: pl.DataFrame, height: int) -> tuple[list[str], list[float]]:
         """The bars' labels and values, top bar first."""
@@ -71,7 +68,7 @@ class HorizontalBars(PlotWidget):
         labels, values = self.series(data, height)
         off = max(map(len, labels)) + 2  # the labels, the axis, the right frame
         cells = width - off
-        fits = [n for n in self.X_INTERVALS if (cells - 1) // n >= TICK_LABEL_CELLS] or [1]
+        fits = [n for n in self.X_INTERVALS if (cells - 1) // n >= self.TICK_CELLS] or [1]
         high = max(max(values), 1e-9)
         steps = min(fits, key=lambda n: (n * nice_step(high / n), -n))
         return steps, steps * max(1, (cells - 1) // steps) + 1, off
@@ -106,6 +103,7 @@ class ShareChart(HorizontalBars):
     """Share of value by city in percent: the top cities, the rest summed as 'others'."""
 
     COLOR = "warning"
+    TICK_CELLS = 5  # "20%" and a space
 
     def series(self, data: pl.DataFrame, height: int) -> tuple[list[str], list[float]]:
         slots = self.bars(data, height)
