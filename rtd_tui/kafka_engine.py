@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -55,9 +56,20 @@ PR_SET_PDEATHSIG = 1
 log = logging.getLogger(KAFKA_LOGGER)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the starting thread dies (Linux only)."""
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+def _death_signal() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking for SIGTERM when the starting thread dies (Linux), else None.
+
+    ``prctl`` is looked up here, in the parent: between fork and exec the child must not
+    load libraries (another thread may hold a lock the loader needs).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None).prctl
+
+    def set_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+    return set_death_signal
 
 
 class KafkaServer:
@@ -239,7 +251,7 @@ class KafkaServer:
                 self._jvm("kafka.Kafka", str(self.properties)),
                 stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches us; we stop the JVM in order
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=_death_signal(),
             )
         try:
             self._wait_ready(started, progress)
