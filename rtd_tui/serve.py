@@ -188,7 +188,7 @@ def run_serve(settings: Settings, host: str, port: int, *, read_only: bool) -> i
             session_file = folder / "session.json"
             tab_settings = replace(settings, bootstrap_servers=shared.bootstrap)
             Session(tab_settings, shared.control.path, read_only,
-                    shared.pipeline.broker_label).save(session_file)
+                    shared.pipeline.broker_label, os.getpid()).save(session_file)
             os.environ[SESSION_ENV] = str(session_file)  # inherited by every tab
             server = DashboardServer(
                 f"exec {shlex.quote(sys.executable)} -m {TAB_MODULE}", host, port,

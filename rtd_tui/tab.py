@@ -10,6 +10,8 @@ control socket (so ``p``, ``+`` and ``-`` act for every tab).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from rtd_tui.app import RtdApp
 
 SESSION_ENV = "RTD_SERVE_SESSION"
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PATHS = ("export_dir", "log_file")
 
 
@@ -40,6 +43,7 @@ class Session:
     control: Path
     read_only: bool
     broker: str  # as serve names it: "embedded @ 127.0.0.1:port" or the cluster
+    owner: int  # serve's process id: a tab ends with it
 
     def save(self, path: Path) -> None:
         """Write the session to ``path``, readable by this user only (it may hold secrets)."""
@@ -48,7 +52,7 @@ class Session:
         for name in _PATHS:
             fields[name] = None if fields[name] is None else str(Path(fields[name]).resolve())
         data = {"settings": fields, "control": str(self.control), "read_only": self.read_only,
-                "broker": self.broker}
+                "broker": self.broker, "owner": self.owner}
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out)
@@ -63,7 +67,7 @@ class Session:
         for name in _PATHS:
             fields[name] = None if fields[name] is None else Path(fields[name])
         return cls(Settings(**fields), Path(data["control"]), bool(data["read_only"]),
-                   str(data["broker"]))
+                   str(data["broker"]), int(data["owner"]))
 
 
 class TabPipeline(Pipeline):
@@ -113,6 +117,14 @@ def make_tab_app(session: Session, *, start: bool = True) -> RtdApp:
     )
 
 
+def end_with_owner(owner: int) -> bool:
+    """Have the kernel kill this process when ``serve`` dies, however it dies (a tab is of
+    no use without serve's pipes and broker); False when serve is already gone."""
+    with contextlib.suppress(OSError, AttributeError):  # prctl is Linux's
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    return os.getppid() == owner
+
+
 def main() -> int:
     """Run one tab's dashboard under textual-serve's web driver."""
     from rtd_tui.cli import setup_logging
@@ -128,6 +140,8 @@ def main() -> int:
     except ConfigError as exc:
         print(f"rtd_tui.tab: error: {exc}", file=sys.stderr)
         return 2
+    if not end_with_owner(session.owner):
+        return 1
     setup_logging(session.settings.log_file)
     app = make_tab_app(session)
     app.run()

@@ -92,6 +92,14 @@ class Served:
             raise AssertionError(f"serve still running {timeout} s after {signum}") from None
         return self.proc.returncode, err
 
+    def close(self) -> None:
+        """End serve the way a user does (SIGTERM), so its tabs end too; kill if stuck."""
+        if self.proc.poll() is None:
+            try:
+                self.stop()
+            finally:
+                self.kill()
+
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -165,6 +173,14 @@ def producer_state(screen: str) -> str | None:
     """``ON 5.0/s``-like or ``OFF``, from the status line."""
     found = re.search(r"producer (ON \S+|OFF)", screen)
     return found.group(1) if found else None
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its parent does not count)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def descendants(root: int) -> list[int]:

@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, sync_playwright
 from serve_kit import (
     Served,
     Tab,
+    alive,
     card_value,
     descendants,
     producer_state,
@@ -60,7 +61,7 @@ def serve_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def served(serve_env: dict[str, str]) -> Iterator[Served]:
     server = Served(["--rate", "20", "--seed", "3", "-X", f"sasl.password={SECRET}"], serve_env)
     yield server
-    server.kill()
+    server.close()
 
 
 @pytest.fixture
@@ -296,6 +297,20 @@ def _listening(port: int) -> list[str]:
     return found
 
 
+def test_tabs_end_with_a_killed_serve(
+    serve_env: dict[str, str], open_tab: Callable[[str], Tab]
+) -> None:
+    """serve cannot clean up after SIGKILL: the kernel ends its tabs (PR_SET_PDEATHSIG)."""
+    server = Served(["--rate", "10"], serve_env)
+    try:
+        open_tab(server.url).wait_records(lambda n: n > 0, "records")
+        tabs = server.tabs()
+        assert len(tabs) == 1
+    finally:
+        server.kill()
+    _wait(lambda: not alive(tabs[0]), "the orphaned tab to end", 10)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_stopping_serve_ends_every_tab_and_leaves_nothing(
     signum: int, serve_env: dict[str, str], open_tab: Callable[[str], Tab]
@@ -314,7 +329,7 @@ def test_stopping_serve_ends_every_tab_and_leaves_nothing(
         server.kill()
     assert code == 0, err
     assert "Traceback" not in err
-    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    assert not [pid for pid in pids if alive(pid)]
     assert not folder.exists()  # the session file and the control socket are gone
     for tab in tabs:
         tab.page.wait_for_selector("body.-closed")  # the page says the session ended

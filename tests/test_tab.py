@@ -27,7 +27,8 @@ def session(tmp_path: Path, read_only: bool = False) -> Session:
         bootstrap_servers="127.0.0.1:9", kafka={"sasl.password": SECRET, "client.id": "t"},
         start_from=-5, rate=None, export_dir=Path("exports"), log_file=tmp_path / "x.log",
     )
-    return Session(settings, tmp_path / "c.sock", read_only, "embedded @ 127.0.0.1:9")
+    return Session(settings, tmp_path / "c.sock", read_only, "embedded @ 127.0.0.1:9",
+                   os.getpid())
 
 
 def test_session_round_trip_in_a_private_file(tmp_path: Path) -> None:
