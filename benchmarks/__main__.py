@@ -1,19 +1,23 @@
 """``uv run python -m benchmarks [--quick]``: run every benchmark and print one table.
 
-A full run also writes the table, with the machine it ran on, to
-``benchmarks/RESULTS.md``. Apache Kafka comes from the test suite's ``KafkaServer``
-(Java 17+ and the Maven-cached jars); without it those rows say why they are missing.
+A full run (about 30 minutes, ten of them the running app's memory) also writes the
+table, with the machine it ran on, to ``benchmarks/RESULTS.md`` and the README.
+Apache Kafka comes from the package's ``KafkaServer`` (Java 17+ and the Maven-cached
+jars); without it those rows say why they are missing. ``--app-minutes`` shortens the
+running app's memory figure (10 in a full run).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import ingest, latency, memory, producer, redraw, store
+from benchmarks import cpu, ingest, latency, memory, producer, redraw, store
 from benchmarks.common import Figure, Sizes, apache_kafka, java_version, machine
 from rtd_tui.broker import EmbeddedBroker
 
@@ -22,7 +26,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 #: The README shows the latest full table between these two lines.
 README_MARKERS = ("<!-- benchmark results: written by `python -m benchmarks` -->",
                   "<!-- end of benchmark results -->")
-SECTIONS = ("ingest", "producer", "redraw", "memory", "latency", "store")
+SECTIONS = ("cpu", "ingest", "producer", "redraw", "memory", "latency", "store", "app-memory")
 
 
 def table(figures: list[Figure]) -> str:
@@ -51,6 +55,9 @@ def _guard(figures: list[Figure], section: str, run: Callable[[], list[Figure]])
 
 def run(sizes: Sizes, only: set[str], kafka: bool) -> list[Figure]:
     figures: list[Figure] = []
+    if "cpu" in only:
+        _guard(figures, "cpu", lambda: cpu.measure(sizes.cpu_rates, sizes.cpu_warmup,
+                                                   sizes.cpu_seconds))
     if "ingest" in only:
         def embedded() -> list[Figure]:
             with EmbeddedBroker("bench-ingest") as broker:
@@ -62,10 +69,14 @@ def run(sizes: Sizes, only: set[str], kafka: bool) -> list[Figure]:
             out: list[Figure] = []
             with apache_kafka() as server:
                 if "ingest" in only:
-                    server.create_topic("bench-ingest", partitions=4)
-                    _guard(out, "ingest, Apache Kafka", lambda: ingest.measure(
-                        "Apache Kafka 4.1.1", server.bootstrap_servers, "bench-ingest",
-                        sizes.kafka_backlog))
+                    for backlog in sizes.kafka_backlogs:
+                        topic = f"bench-ingest-{backlog}"
+                        server.create_topic(topic, partitions=4)
+                        _guard(out, "ingest, Apache Kafka", lambda t=topic, n=backlog:
+                               ingest.measure("Apache Kafka 4.1.1", server.bootstrap_servers,
+                                              t, n))
+                    _guard(out, "ingest, partitions", lambda: ingest.partition_cost(
+                        server, sizes.partitions_backlog))
                 if "producer" in only:
                     server.create_topic("bench-produce", partitions=4)
                     _guard(out, "producer, Apache Kafka", lambda: producer.measure(
@@ -87,19 +98,25 @@ def run(sizes: Sizes, only: set[str], kafka: bool) -> list[Figure]:
         _guard(figures, "memory", lambda: memory.measure(
             sizes.memory_held, sizes.memory_stream, sizes.memory_window))
     if "latency" in only:
-        _guard(figures, "latency", lambda: latency.measure(sizes.latency_seconds))
+        _guard(figures, "latency", lambda: latency.measure(sizes.latency_seconds,
+                                                           sizes.key_repeats))
     if "store" in only:
         _guard(figures, "store", store.measure)
+    if "app-memory" in only:
+        _guard(figures, "app-memory", lambda: memory.app_rss(sizes.app_rss_seconds))
     return figures
 
 
-def report(figures: list[Figure], sizes_label: str) -> str:
+def report(figures: list[Figure], sizes_label: str, load_at_start: str) -> str:
     info = machine()
+    info["load average (1/5/15 min, at the start)"] = load_at_start
     info["java (Apache Kafka)"] = java_version()
     lines = [
         "# rtd-tui benchmark results", "",
         f"`uv run python -m benchmarks` ({sizes_label}). Each ratio is measured side by side "
-        "in the same run.", "",
+        "in the same run. CPU figures are each process's own CPU time from /proc (one core "
+        "= 100 %); the machine may be shared, so the load average is given at the start "
+        "and the end.", "",
         *[f"- **{k}**: {v}" for k, v in info.items()], "",
         table(figures), "",
     ]
@@ -120,7 +137,9 @@ def update_readme(readme: Path, results: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run < 1 min")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of minutes")
+    parser.add_argument("--app-minutes", type=float, default=None,
+                        help="how long the running app's memory is watched (full run: 10)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
                         help="run only these benchmarks")
     parser.add_argument("--no-kafka", action="store_true",
@@ -129,11 +148,15 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"write {RESULTS.name} even for a quick or partial run")
     args = parser.parse_args(argv)
     sizes = Sizes.quick() if args.quick else Sizes.full()
+    if args.app_minutes is not None:
+        sizes = dataclasses.replace(sizes, app_rss_seconds=args.app_minutes * 60)
     label = "--quick" if args.quick else "full run"
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     figures = run(sizes, set(args.only), kafka=not args.no_kafka)
-    text = report(figures, label)
+    text = report(figures, label, load)
     print(text)
-    full = not args.quick and set(args.only) == set(SECTIONS) and not args.no_kafka
+    full = (not args.quick and set(args.only) == set(SECTIONS) and not args.no_kafka
+            and args.app_minutes is None)
     if full or args.write:
         RESULTS.write_text(text, encoding="utf-8")
         print(f"written to {RESULTS}", file=sys.stderr)

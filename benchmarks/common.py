@@ -18,10 +18,10 @@ from typing import Any
 
 from confluent_kafka import Producer
 
+from rtd_tui.decode import DecodedBatch, decode_batch
 from rtd_tui.generator import RecordGenerator
 
 LOGGER = logging.getLogger("benchmarks.kafka")
-TESTS_DIR = Path(__file__).resolve().parent.parent / "tests"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,11 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class Sizes:
-    """How big each benchmark runs; ``quick`` is a smoke run of well under a minute."""
+    """How big and long each benchmark runs; ``quick`` is a smoke run of a few minutes."""
 
     embedded_backlog: int
-    kafka_backlog: int
+    kafka_backlogs: tuple[int, ...]
+    partitions_backlog: int
     redraw_records: tuple[int, ...]
     redraw_repeats: int
     memory_held: int
@@ -53,16 +54,47 @@ class Sizes:
     producer_records: int
     sync_producer_seconds: float
     latency_seconds: float
+    key_repeats: int
+    cpu_rates: tuple[int, ...]
+    cpu_warmup: float
+    cpu_seconds: float
+    app_rss_seconds: float
 
     @classmethod
     def full(cls) -> Sizes:
-        return cls(100_000, 2_000_000, (1_000, 100_000, 1_000_000), 15,
-                   1_000_000, 5_000_000, 200_000, 1_000_000, 3.0, 20.0)
+        return cls(100_000, (200_000, 2_000_000), 200_000, (1_000, 100_000, 1_000_000), 15,
+                   1_000_000, 5_000_000, 200_000, 1_000_000, 3.0, 30.0, 12,
+                   (0, 5, 100, 1_000, 10_000), 5.0, 20.0, 600.0)
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(50_000, 200_000, (1_000, 100_000), 3,
-                   200_000, 400_000, 50_000, 100_000, 1.0, 5.0)
+        return cls(50_000, (100_000,), 50_000, (1_000, 100_000), 3,
+                   200_000, 400_000, 50_000, 100_000, 1.0, 5.0, 2,
+                   (0, 1_000), 3.0, 5.0, 30.0)
+
+
+class RecordSource:
+    """Decoded batches of freshly generated records, each one encoded and decoded on its
+    own (no slices of a shared pool: every row owns its strings, as in the app), on
+    ``partition`` with consecutive offsets."""
+
+    def __init__(self, seed: int = 11, partition: int = 0) -> None:
+        self.generator = RecordGenerator(seed=seed)
+        self.partition = partition
+        self.next_offset = 0
+
+    def batch(self, n: int) -> DecodedBatch:
+        encoded = self.generator.encoded
+        values = [encoded().value for _ in range(n)]
+        first = self.next_offset
+        self.next_offset += n
+        return decode_batch(values, [self.partition] * n, list(range(first, first + n)))
+
+    def fill(self, store: Any, count: int, batch: int = 10_000) -> None:
+        while count > 0:
+            n = min(count, batch)
+            store.ingest(self.batch(n))
+            count -= n
 
 
 def rss_mb() -> float:
@@ -124,10 +156,8 @@ def java_version() -> str:
 
 @contextmanager
 def apache_kafka() -> Iterator[Any]:
-    """A single-node Apache Kafka 4.1 from the test suite's ``KafkaServer`` (Maven jars)."""
-    if str(TESTS_DIR) not in sys.path:
-        sys.path.insert(0, str(TESTS_DIR))
-    from kafka_server import KafkaServer
+    """A single-node Apache Kafka from the package's own runner (Maven-cached jars)."""
+    from rtd_tui.kafka_engine import KafkaServer
 
     with KafkaServer() as server:
         yield server

@@ -1,6 +1,8 @@
 """Memory: peak RSS with records held, and RSS over a long stream through a bounded window.
 
-Each measurement runs in its own subprocess (``python -m benchmarks.memory ...``)
+Every record is generated, encoded and decoded on its own (``RecordSource``), as the
+app's are: no row shares its strings with another. Each measurement runs in its own
+subprocess (``python -m benchmarks.memory ...``)
 so one cannot inflate the other. The process imports the whole dashboard (Textual
 included), ingests decoded batches as the consumer does, and takes a snapshot the
 way each redraw does.
@@ -12,8 +14,12 @@ import argparse
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from benchmarks.common import Figure, peak_rss_mb, rss_mb
+from benchmarks.terminal import Terminal
+from benchmarks.terminal import rss_mb as process_rss_mb
 
 TARGET_MB = 250.0
 TARGET_FLAT = 0.10
@@ -23,10 +29,10 @@ SNAPSHOT_EVERY = 50
 
 def _held(count: int) -> dict[str, float]:
     import rtd_tui.app  # noqa: F401  (the dashboard's imports count)
-    from benchmarks.redraw import RowSource
+    from benchmarks.common import RecordSource
     from rtd_tui.store import RecordStore
 
-    source = RowSource()
+    source = RecordSource()
     baseline = rss_mb()
     store = RecordStore(window=count)
     for i in range(count // BATCH):
@@ -40,10 +46,10 @@ def _held(count: int) -> dict[str, float]:
 
 def _stream(count: int, window: int) -> dict[str, float]:
     import rtd_tui.app  # noqa: F401
-    from benchmarks.redraw import RowSource
+    from benchmarks.common import RecordSource
     from rtd_tui.store import RecordStore
 
-    source = RowSource()
+    source = RecordSource()
     store = RecordStore(window=window)
     marks = {max(2 * window, count // 10): "start", count // 2: "middle", count: "end"}
     out: dict[str, float] = {"baseline": rss_mb()}
@@ -80,12 +86,46 @@ def measure(held: int, stream: int, window: int) -> list[Figure]:
     spread = max(points) / min(points) - 1
     return [
         Figure(section, "process with the dashboard imported, empty", f"{a['baseline']:.0f} MB"),
-        Figure(section, f"peak with {held:,} records held", f"{a['peak']:.0f} MB",
+        Figure(section, f"peak with {held:,} distinct records held", f"{a['peak']:.0f} MB",
                f"≤ {TARGET_MB:.0f} MB", a["peak"] <= TARGET_MB),
         Figure(section, f"{stream:,}-msg stream, window {window:,}: start/middle/end",
                " / ".join(f"{p:.0f}" for p in points) + " MB"),
         Figure(section, "stream RSS spread (max/min − 1)", f"{spread * 100:.1f} %",
                f"≤ {TARGET_FLAT * 100:.0f} %", spread <= TARGET_FLAT),
+    ]
+
+
+APP_RATE = 10_000
+SAMPLE_EVERY_S = 10.0
+
+
+def app_rss(seconds: float) -> list[Figure]:
+    """RSS of the default ``rtd-tui --rate 10000`` (default window) on a pseudo-terminal,
+    after ``seconds`` of running, with its peak (``VmHWM``)."""
+    term = Terminal(["--rate", str(APP_RATE)])
+    samples: list[tuple[float, float]] = []
+    try:
+        term.wait_output()
+        started = time.monotonic()
+        while (elapsed := time.monotonic() - started) < seconds:
+            time.sleep(min(SAMPLE_EVERY_S, seconds - elapsed))
+            if not term.alive():
+                raise RuntimeError("rtd-tui ended during the memory run")
+            samples.append((time.monotonic() - started, process_rss_mb(term.pid)))
+        status = Path(f"/proc/{term.pid}/status").read_text()
+        peak = next(int(line.split()[1]) * 1024 / 1e6 for line in status.splitlines()
+                    if line.startswith("VmHWM:"))
+    finally:
+        term.close()
+    minutes = seconds / 60
+    section = f"memory of the running app, rtd-tui --rate {APP_RATE:,}, default window"
+    first = samples[min(len(samples) - 1, 5)]
+    end = samples[-1][1]
+    return [
+        Figure(section, f"RSS after {first[0]:.0f} s", f"{first[1]:.0f} MB"),
+        Figure(section, f"RSS after {minutes:g} min", f"{end:.0f} MB", f"≤ {TARGET_MB:.0f} MB",
+               end <= TARGET_MB),
+        Figure(section, f"peak RSS over {minutes:g} min (VmHWM)", f"{peak:.0f} MB"),
     ]
 
 

@@ -54,6 +54,11 @@ METADATA_TIMEOUT_S = 0.5
 #: A batch is what arrives within ``GATHER_S`` (or ``batch_size`` messages, if sooner):
 #: a batch costs ~2.5 ms whatever its size (decode and store), so at most 10 a second.
 GATHER_S = 0.1
+#: After a full batch (a backlog is being read) the next one waits at most this long:
+#: the end of a backlog is not held back for a whole ``GATHER_S``.
+BACKLOG_GATHER_S = 0.01
+#: Before any partition is assigned: how often the loop looks for the assignment.
+UNASSIGNED_POLL_S = 0.05
 TAIL_KEEP = 500
 #: librdkafka's logical offset "N messages before the end" (RD_KAFKA_OFFSET_TAIL).
 OFFSET_TAIL_BASE = -2000
@@ -172,12 +177,15 @@ class ConsumeLoop:
                                    name="rtd-partitions", daemon=True)
         watcher.start()
         try:
+            gather = self.poll_timeout
             while not stop.is_set():
                 epoch = self._sync(consumer)
                 if not self._assigned:
-                    consumer.poll(self.poll_timeout)  # serves error_cb: the reason shows
+                    consumer.poll(UNASSIGNED_POLL_S)  # serves error_cb: the reason shows
                     continue
-                messages = consumer.consume(self.batch_size, self.poll_timeout)
+                messages = consumer.consume(self.batch_size, gather)
+                full = len(messages) >= self.batch_size
+                gather = min(BACKLOG_GATHER_S, self.poll_timeout) if full else self.poll_timeout
                 if messages:
                     self._ingest(epoch, messages)
         finally:
