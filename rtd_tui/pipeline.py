@@ -25,7 +25,7 @@ from rtd_tui.publish import Publisher
 from rtd_tui.store import RecordStore
 from rtd_tui.tail import TailBuffer, ThroughputHistory
 
-FLUSH_TIMEOUT_S = 1.5
+FLUSH_TIMEOUT_S = 1.0
 LOOP_EXIT_TIMEOUT_S = 2.0
 
 

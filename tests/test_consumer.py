@@ -157,7 +157,8 @@ def test_from_minus_n_starts_n_messages_before_the_end_of_each_partition() -> No
         with consuming(broker.bootstrap_servers, store, start_from=-25) as loop:
             wait_for(lambda: store.consumed == 25 * broker.partitions, "25 per partition")
             time.sleep(0.5)
-            wait_for(lambda: len(loop.partitions) == broker.partitions, "watermarks")
+            wait_for(lambda: len(loop.partitions) == broker.partitions
+                     and all(p.high >= 0 for p in loop.partitions), "watermarks")
         highs = {p.partition: p.high for p in loop.partitions}
     handed = per_partition(store.handed)
     assert store.consumed == 25 * broker.partitions
