@@ -258,3 +258,19 @@ def test_sasl_wrong_password_shows_the_reason(kafka_sasl: KafkaServer) -> None:
             "the authentication failure in the link status",
             timeout=5,
         )
+
+
+def test_sixty_four_partitions_are_all_assigned_read_and_watched(kafka: KafkaServer) -> None:
+    """A wide topic: every partition is assigned, read to its end and shown in the stream
+    view, with exact aggregates; watermarks come off the consume thread in one sweep."""
+    partitions = 64
+    topic = new_topic(kafka, partitions=partitions)
+    produce(kafka.bootstrap_servers, topic, N, seed=64)
+    records = read_back(kafka, topic)
+    highs = high_watermarks(kafka, topic)
+    assert len([p for p, high in highs.items() if high > 0]) > partitions // 2
+    with consuming(kafka.bootstrap_servers, topic) as (loop, store):
+        wait_for(lambda: store.snapshot().count >= N, f"{N} records in the store")
+        wait_for(lambda: caught_up(loop, partitions), "all 64 partitions caught up")
+        assert {p.partition: p.high for p in loop.partitions} == highs
+        assert_matches(store, records)
