@@ -85,6 +85,7 @@ class PartitionInfo:
     high: int
     position: int
     rate: float = 0.0  # messages/s consumed from it (``Pipeline.status`` fills it in)
+    idle: float | None = None  # seconds since its last new message (None: none yet)
 
     @property
     def lag(self) -> int:

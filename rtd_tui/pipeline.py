@@ -114,11 +114,12 @@ class Pipeline:
 
     def _partitions_now(self) -> tuple[PartitionInfo, ...]:
         """The consumer's partitions with the store's rates: those run on the clock, so a
-        partition that stops sending reads 0 msgs/s within the rate span."""
+        partition that stops sending reads 0 msgs/s within the rate span, and says since when."""
         if self.consumer is None:
             return ()
-        rates = self.store.liveness().partition_rates
-        return tuple(replace(p, rate=rates.get(p.partition, 0.0))
+        live = self.store.liveness()
+        return tuple(replace(p, rate=live.partition_rates.get(p.partition, 0.0),
+                             idle=live.partition_idle.get(p.partition))
                      for p in self.consumer.partitions)
 
     def sample_throughput(self) -> None:

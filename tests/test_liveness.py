@@ -84,7 +84,9 @@ async def test_a_stopped_stream_reads_zero_everywhere() -> None:
         await app.push_screen(screen)
         await pilot.pause()
         table = screen.query_one("#partitions", DataTable)
-        assert [str(table.get_row_at(r)[-1]) for r in range(4)] == ["0.00/s"] * 4
+        rows = [table.get_row_at(r) for r in range(4)]
+        assert [str(row[-2]) for row in rows] == ["0.00/s"] * 4
+        assert [str(row[-1]) for row in rows] == ["6 s ago"] * 4  # since each one's last
         assert "consumed 0.00/s" in text_of(screen.query_one("#stream-summary", Static))
 
         clocks.t += 300.0

@@ -180,6 +180,8 @@ def test_rates_decay_on_their_own_clock(records: list[dict[str, Any]]) -> None:
     now[0] += RATE_SPAN_S + 0.1
     live = store.liveness()
     assert live.rate == 0.0 and set(live.partition_rates.values()) == {0.0}
+    assert set(live.partition_idle) == {0, 1, 2}
+    assert min(live.partition_idle.values()) == pytest.approx(RATE_SPAN_S + 0.1)
     assert live.idle == pytest.approx(RATE_SPAN_S + 0.1)
     assert store.snapshot().ingest_rate == 0.0
     store.clear()  # the cache goes; how long the stream has been quiet does not

@@ -94,7 +94,7 @@ async def test_stream_view_lists_partitions_and_totals() -> None:
         await pilot.pause()
         table = app.screen.query_one("#partitions", DataTable)
         assert table.row_count == 4
-        assert cells(table, 2) == ["2", "0", "1,507", "1,431", "76", "188/s"]
+        assert cells(table, 2) == ["2", "0", "1,507", "1,431", "76", "188/s", "4 s ago"]
         summary = str(app.screen.query_one("#stream-summary", Static).content)
         assert "total lag 96" in summary and "localhost:9092" in summary
         assert "csv-data" in summary

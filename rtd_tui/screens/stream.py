@@ -14,10 +14,10 @@ from textual.widgets import DataTable, Static
 from rtd_tui.consumer import PartitionInfo
 from rtd_tui.pipeline import Pipeline, PipelineStatus
 from rtd_tui.widgets.footer import FittedFooter
-from rtd_tui.widgets.format import count, rate, safe
+from rtd_tui.widgets.format import ago, count, rate, safe
 from rtd_tui.widgets.throughput import ThroughputChart
 
-PARTITION_COLUMNS = ("partition", "low", "high", "position", "lag", "msgs/s")
+PARTITION_COLUMNS = ("partition", "low", "high", "position", "lag", "msgs/s", "last message")
 SEPARATOR = ("  │  ", "dim")
 
 
@@ -71,12 +71,14 @@ def stream_summary(status: PipelineStatus) -> Text:
 
 
 def partition_row(info: PartitionInfo) -> tuple[Text, ...]:
-    """One table row; the lag is highlighted when the consumer is behind."""
+    """One table row; the lag is highlighted when the consumer is behind, and the last
+    column says how long the partition has been quiet."""
     cells = (info.partition, info.low, info.high, info.position)
     return (
         *(Text(count(v), justify="right") for v in cells),
         Text(count(info.lag), justify="right", style="bold yellow" if info.lag else ""),
         Text(rate(info.rate), justify="right"),
+        Text("—" if info.idle is None else f"{ago(info.idle)} ago", justify="right"),
     )
 
 

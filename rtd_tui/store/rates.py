@@ -21,9 +21,11 @@ class RateMeter:
         self.started = started
         self.span = span
         self._arrivals: deque[list[float]] = deque()  # [time, messages]
+        self.last: float | None = None  # when the last message arrived (None: none yet)
 
     def add(self, now: float, messages: int) -> None:
         """Write down ``messages`` arriving at ``now``; forget what left the span."""
+        self.last = now
         if self._arrivals and now - self._arrivals[-1][0] < BUCKET_S:
             self._arrivals[-1][1] += messages
         else:

@@ -36,6 +36,7 @@ class Liveness:
     rate: float  # messages/s over the rate span, all partitions
     idle: float | None  # seconds since the last new message (None: none yet)
     partition_rates: dict[int, float]
+    partition_idle: dict[int, float]  # seconds since each partition's last new message
 
 
 class RecordStore:
@@ -156,6 +157,8 @@ class RecordStore:
             return Liveness(
                 self._rate.rate(now), idle,
                 {p: m.rate(now) for p, m in self._partition_rates.items()},
+                {p: max(0.0, now - m.last) for p, m in self._partition_rates.items()
+                 if m.last is not None},
             )
 
     def frame(self, record_filter: RecordFilter | None = None) -> pl.DataFrame:

@@ -36,3 +36,12 @@ def rate(value: float | None) -> str:
 def safe(text: str) -> str:
     """Make untrusted text inert: control characters (ESC included) become visible escapes."""
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def ago(seconds: float) -> str:
+    """``12 s``, ``4 min``, ``2 h``: how long, at the precision a glance needs."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds // 60:.0f} min"
+    return f"{seconds // 3600:.0f} h"

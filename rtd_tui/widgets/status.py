@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from rtd_tui.pipeline import PipelineStatus
-from rtd_tui.widgets.format import count, rate, safe
+from rtd_tui.widgets.format import ago, count, rate, safe
 
 _LINK_STYLE = {
     "connected": "bold green",
@@ -23,15 +23,6 @@ REASON_CELLS = 40
 def shorten(text: str, cells: int = REASON_CELLS) -> str:
     """``text`` cut to ``cells`` with an ellipsis when longer."""
     return text if len(text) <= cells else text[: cells - 1] + "…"
-
-
-def ago(seconds: float) -> str:
-    """``12 s``, ``4 min``, ``2 h``: how long, at the precision a glance needs."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds // 60:.0f} min"
-    return f"{seconds // 3600:.0f} h"
 
 
 class StatusLine(Static):
