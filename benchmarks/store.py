@@ -69,7 +69,7 @@ def table_fill(name_bytes: int) -> float:
     record = {"id": 4321, "nome": "Ana " + "x" * (name_bytes - 4), "idade": 30,
               "cidade": "Recife", "valor": 100.5, "timestamp": "2026-11-02T14:00:00"}
     rows = decode_batch([encode(record)] * 200, [0] * 200, list(range(200))).rows
-    table = LatestTable()
+    table = LatestTable("Latest records", id="latest")
     best = float("inf")
     for _ in range(ROUNDS):
         started = time.perf_counter()
