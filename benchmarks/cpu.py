@@ -21,6 +21,7 @@ import re
 import subprocess
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from benchmarks.common import Figure
@@ -98,35 +99,33 @@ def default_app(rate: int, warmup: float, seconds: float) -> tuple[Reading, Read
 
 def external(rate: int, warmup: float, seconds: float) -> tuple[Reading, Reading, Reading]:
     """``rtd-tui -b`` fed by ``rtd-tui produce --rate``: dashboard live, paused, producer."""
-    broker = Broker()
-    prod = Producer(broker.bootstrap, str(rate)) if rate else None
-    term = Terminal(["-b", broker.bootstrap])
-    try:
+    with ExitStack() as stack:  # each process is closed however a later one fails
+        broker = Broker()
+        stack.callback(broker.close)
+        prod = Producer(broker.bootstrap, str(rate)) if rate else None
+        if prod is not None:
+            stack.callback(prod.close)
+        term = Terminal(["-b", broker.bootstrap])
+        stack.callback(term.close)
         term.wait_output()
         time.sleep(warmup)
         procs: list[Process] = [term] + ([prod] if prod else [])
         live = _window(procs, seconds, prod, rate)
         _pause(term)
         paused = _window([term], seconds, prod, rate)[0]
-    finally:
-        term.close()
-        if prod is not None:
-            prod.close()
-        broker.close()
     producer = live[1] if len(live) > 1 else Reading(0.0, 0, seconds)
     return live[0], paused, producer
 
 
 def produce_max(warmup: float, seconds: float) -> Reading:
     """``rtd-tui produce --rate max``: its CPU per record is the yardstick for every rate."""
-    broker = Broker()
-    prod = Producer(broker.bootstrap, "max")
-    try:
+    with ExitStack() as stack:
+        broker = Broker()
+        stack.callback(broker.close)
+        prod = Producer(broker.bootstrap, "max")
+        stack.callback(prod.close)
         time.sleep(warmup)
         return _window([prod], seconds, prod, 0)[0]
-    finally:
-        prod.close()
-        broker.close()
 
 
 def measure(rates: tuple[int, ...] = RATES, warmup: float = 5.0,

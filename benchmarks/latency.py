@@ -21,6 +21,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 
 import pyte
 from confluent_kafka import Producer
@@ -150,19 +151,18 @@ def quit_unreachable(repeats: int) -> list[float]:
 
 
 def measure(seconds: float, key_repeats: int, refresh: float = DEFAULT_REFRESH) -> list[Figure]:
-    broker = Broker()
-    feeder = produce(broker.bootstrap, "--rate", str(RATE))
-    screen = Screen()
-    term = Terminal(["-b", broker.bootstrap], size=SIZE, on_output=screen.feed)
-    try:
+    with ExitStack() as stack:  # each process is closed however a later one fails
+        broker = Broker()
+        stack.callback(broker.close)
+        feeder = produce(broker.bootstrap, "--rate", str(RATE))
+        stack.callback(feeder.close)
+        screen = Screen()
+        term = Terminal(["-b", broker.bootstrap], size=SIZE, on_output=screen.feed)
+        stack.callback(term.close)
         screen.wait(lambda lines: "Rejected" in "".join(lines), timeout=30)
         time.sleep(WARMUP_S)
         delays = produce_to_screen(term, screen, broker.bootstrap, seconds)
         keys = key_to_screen(term, screen, key_repeats)
-    finally:
-        term.close()
-        feeder.close()
-        broker.close()
     quits = quit_unreachable(2)
     section = (f"latency on a {SIZE[0]}×{SIZE[1]} pseudo-terminal, rtd-tui -b at "
                f"{RATE:,} msg/s from rtd-tui produce, refresh {refresh} s")

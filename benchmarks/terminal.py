@@ -91,9 +91,17 @@ def produce(bootstrap: str, *args: str) -> Process:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _take_terminal() -> None:
+    """In the child, already in a session of its own: the pty on fd 0 becomes its
+    controlling terminal. If the harness dies, the kernel closes the master, hangs the
+    terminal up and sends the dashboard SIGHUP: nothing is left running unseen."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal(Process):
-    """``rtd-tui ARGS`` on a pseudo-terminal of a fixed size; its output is read all the
-    time (a full pty would block the app) and handed to ``on_output`` with its arrival time."""
+    """``rtd-tui ARGS`` on a pseudo-terminal of a fixed size, its controlling terminal; its
+    output is read all the time (a full pty would block the app) and handed to
+    ``on_output`` with its arrival time."""
 
     def __init__(self, args: list[str], size: tuple[int, int] = (160, 50),
                  on_output: Callable[[bytes, float], None] | None = None) -> None:
@@ -103,7 +111,8 @@ class Terminal(Process):
         self._logs = tempfile.mkdtemp(prefix="rtd-bench-")
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
         super().__init__([*rtd_command(), *args, "--log-file", f"{self._logs}/rtd.log"],
-                         stdin=slave, stdout=slave, stderr=slave, env=env)
+                         stdin=slave, stdout=slave, stderr=slave, env=env,
+                         preexec_fn=_take_terminal)
         os.close(slave)
         self.master = master
         self.received = 0

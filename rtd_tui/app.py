@@ -34,6 +34,7 @@ from rtd_tui.actions import ACTIONS
 from rtd_tui.control import ControlRefused
 from rtd_tui.export import MIME_TYPES, ExportError, export_frame, export_name, write_frame
 from rtd_tui.filters import describe
+from rtd_tui.hangup import HangUpWatch
 from rtd_tui.pipeline import Pipeline
 from rtd_tui.producer import ProducerControl
 from rtd_tui.screens.dashboard import DashboardScreen
@@ -58,6 +59,9 @@ FIRST_DATA_FOR_S = 5.0
 #: (automatic collection cost 5-15 ms of each 200x60 redraw, measured A/B).
 GC_EVERY_S = 1.0
 GC_FULL_EVERY = 60
+#: How often the app checks that its terminal is still there (when it is not the
+#: controlling terminal, a hang-up sends no SIGHUP).
+HANG_UP_CHECK_S = 1.0
 #: The status line says "last message N s ago" after this many quiet refreshes (or 2 s).
 STALE_REFRESHES = 4
 STALE_MIN_S = 2.0
@@ -127,6 +131,10 @@ class RtdApp(App[int]):
                 loop.add_signal_handler(signal.SIGTERM, self._quit_soon)
             except (NotImplementedError, RuntimeError):
                 pass
+            else:
+                watch = HangUpWatch(lambda: loop.call_soon_threadsafe(self._quit_soon))
+                watch.install()
+                self.set_interval(HANG_UP_CHECK_S, watch.check)
 
     def _show_first_data(self) -> None:
         """Until the first records are drawn, look for them often: a user who just started

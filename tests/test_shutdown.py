@@ -8,12 +8,14 @@ secret ever reached the screen or the log.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
 import select
 import signal
 import subprocess
+import termios
 import time
 from pathlib import Path
 
@@ -26,19 +28,22 @@ SECRET = "s3cr3t-Pa55word"
 class Terminal:
     """`rtd-tui` on a pseudo-terminal, with everything it draws kept as bytes."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], controlling: bool = False) -> None:
         master, slave = pty.openpty()
         os.set_blocking(master, False)
         env = {**env, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "50"}
         self.proc = subprocess.Popen(
             [*RTD, *args], stdin=slave, stdout=slave, stderr=slave, env=env,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_take_terminal if controlling else None,
         )
         os.close(slave)
         self.master = master
         self.screen = b""
 
     def read(self, timeout: float) -> None:
+        if self.master < 0:  # hung up: nothing more to read
+            time.sleep(timeout)
+            return
         ready, _, _ = select.select([self.master], [], [], timeout)
         if ready:
             try:
@@ -64,11 +69,37 @@ class Terminal:
         self.read(0.1)
         return self.proc.returncode, time.monotonic() - started
 
+    def hang_up(self) -> None:
+        """Close our end of the pty, as a terminal window that is closed does."""
+        os.close(self.master)
+        self.master = -1
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
+
+
+def _take_terminal() -> None:
+    """In the child, already in a session of its own: the pty becomes its controlling
+    terminal, so closing the master sends it SIGHUP."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def in_session(sid: int) -> list[int]:
+    """Processes in session ``sid`` (from /proc): what a dashboard left behind."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[3]) == sid:
+                found.append(int(entry.name))
+    return found
 
 
 def children_of(pid: int) -> list[int]:
@@ -156,3 +187,22 @@ def test_records_lost_to_an_unreachable_broker_are_reported_on_exit(
     assert re.fullmatch(
         r"rtd-tui: error: [1-9][0-9,]* records? not delivered \(broker unreachable: .+\)",
         lines[0].strip()), lines
+
+
+@pytest.mark.parametrize("controlling", [True, False], ids=["sighup", "eio-only"])
+def test_a_terminal_that_goes_away_ends_the_app(
+    controlling: bool, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The terminal closed under a running dashboard: as its controlling terminal (SIGHUP)
+    or not (only its descriptors fail), the app quits through its normal path."""
+    log = tmp_path / "rtd.log"
+    term = Terminal(["--log-file", str(log), "--rate", "5"], cli_env, controlling=controlling)
+    try:
+        term.wait_for(b"R$", timeout=30)
+        term.hang_up()
+        code, _took = term.wait_exit(timeout=20)  # a bound on the wait, not a timing check
+    finally:
+        term.close()
+    assert code == 0  # quit as on SIGTERM; not killed by the signal (-1)
+    assert in_session(term.proc.pid) == []
+    assert "Traceback" not in log.read_text(encoding="utf-8")
