@@ -17,8 +17,8 @@ import os
 import signal
 import termios
 from collections.abc import Callable
-from typing import Any
 from types import FrameType
+from typing import Any
 
 #: stdin, stdout, stderr: what a terminal program holds of its terminal.
 TERMINAL_FDS = (0, 1, 2)
