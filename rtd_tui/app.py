@@ -144,7 +144,8 @@ class RtdApp(App[int]):
         if self.store.version != self._drawn_version:
             self._first_data.stop()
             self.redraw()
-            self._build_form_samples()
+            if not self.read_only:  # a read-only view has no produce form
+                self._build_form_samples()
         elif self._loop_time() > self._first_data_until:
             self._first_data.stop()
 

@@ -388,10 +388,11 @@ def check_kafka_config(settings: Settings) -> None:
     from rtd_tui.headless import open_client
     from rtd_tui.producer import PRODUCER_DEFAULTS
 
-    # librdkafka checks names and values when a client is created, not when it connects.
-    bootstrap = settings.bootstrap_servers or "127.0.0.1:9"
-    open_client(Producer, settings.client_config(bootstrap, **PRODUCER_DEFAULTS))
-    open_client(Consumer, settings.client_config(bootstrap, **CONSUMER_DEFAULTS)).close()
+    # librdkafka checks names and values when a client is created, not when it connects;
+    # with no bootstrap address the check clients connect nowhere (an address, even a
+    # placeholder for the embedded broker not started yet, logs a failed connection).
+    open_client(Producer, settings.client_config("", **PRODUCER_DEFAULTS))
+    open_client(Consumer, settings.client_config("", **CONSUMER_DEFAULTS)).close()
 
 
 def make_app(

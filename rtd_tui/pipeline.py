@@ -71,12 +71,15 @@ class Pipeline:
         if settings.embedded:
             self.broker = start_local_broker(settings.engine, settings.topic, progress)
             self.bootstrap = self.broker.bootstrap_servers
-        if self._generator is None:  # Faker and the draws run in a helper process meanwhile
-            self._generator = PoolsBuild(settings.seed)
+        if self._generator is None and settings.producer_on:
+            self._generator = PoolsBuild(settings.seed)  # Faker runs in a helper meanwhile
         generator: RecordGenerator | Callable[[], RecordGenerator]
         if isinstance(self._generator, PoolsBuild):
             pools = self._generator
             generator = lambda: RecordGenerator(pools=pools.result())  # noqa: E731
+        elif self._generator is None:  # off at start (a serve tab, --no-producer): no helper;
+            seed = settings.seed  # built in the producer's thread if it is ever turned on
+            generator = lambda: RecordGenerator(seed)  # noqa: E731
         else:
             generator = self._generator
         self.producer = ProduceLoop(

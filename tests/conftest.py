@@ -79,3 +79,16 @@ def start_rtd(cli_env: dict[str, str]) -> Iterator[Callable[..., subprocess.Pope
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
+
+
+@pytest.fixture
+def no_generator_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting the Faker helper process (``PoolsBuild``) fails the test."""
+    from rtd_tui import pipeline
+    from rtd_tui.generator import PoolsBuild
+
+    class NoHelper(PoolsBuild):
+        def __init__(self, seed: int | None, name_pool: int = 0) -> None:
+            raise AssertionError(f"a generator helper was started (seed {seed})")
+
+    monkeypatch.setattr(pipeline, "PoolsBuild", NoHelper)

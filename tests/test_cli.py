@@ -6,22 +6,34 @@ Precedence is checked in-process through ``build_parser`` + ``settings_from`` (w
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rtd_tui.cli import build_parser, keep_bytecode, make_app, resolve, settings_from
+from rtd_tui.cli import (
+    build_parser,
+    check_kafka_config,
+    keep_bytecode,
+    make_app,
+    resolve,
+    settings_from,
+)
 from rtd_tui.config import (
     DEFAULT_RATE,
     DEFAULT_REFRESH,
     DEFAULT_WINDOW,
     DEFAULT_WINDOW_BYTES,
+    KAFKA_LOGGER,
     Settings,
     default_export_dir,
 )
@@ -342,3 +354,17 @@ def test_the_entry_point_keeps_bytecode_caches(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     keep_bytecode()
     assert sys.dont_write_bytecode is False
+
+
+@pytest.mark.parametrize("bootstrap", [None, "127.0.0.1:9"], ids=["embedded", "cluster"])
+def test_the_configuration_check_connects_nowhere_and_logs_nothing(
+    bootstrap: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The check only creates the clients: no connection attempt, so no bogus error in the
+    log (an embedded broker has no address yet; a cluster is the real clients' business)."""
+    settings = replace(settings_from(build_parser().parse_args([])), bootstrap_servers=bootstrap)
+    with caplog.at_level(logging.DEBUG, logger=KAFKA_LOGGER):
+        check_kafka_config(settings)
+        time.sleep(0.5)  # a connection attempt would fail and be logged by now
+        gc.collect()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+import pytest
 from confluent_kafka import Producer
 from dashboard_kit import fixture_values
 
@@ -169,3 +170,19 @@ def test_producer_is_idempotent_with_acks_all_unless_overridden() -> None:
         "127.0.0.1:9092", **PRODUCER_DEFAULTS
     )
     assert (override["acks"], override["enable.idempotence"]) == ("1", "false")
+
+
+@pytest.mark.usefixtures("no_generator_helper")
+def test_a_pipeline_started_with_the_producer_off_starts_no_generator_helper() -> None:
+    """No Faker helper process (about 1 s of CPU) for a producer that is off; turned on,
+    the loop builds the same seeded generator itself."""
+    pipeline = Pipeline(Settings(bootstrap_servers="127.0.0.1:9", producer_on=False, seed=7),
+                        RecordStore())
+    try:
+        pipeline.start()
+        assert pipeline.producer is not None
+        built, seeded = pipeline.producer.generator().record(), RecordGenerator(7).record()
+        assert built.pop("timestamp") and seeded.pop("timestamp")  # the clock's, not the seed's
+        assert built == seeded
+    finally:
+        pipeline.close()

@@ -99,3 +99,13 @@ async def test_read_only_keys_say_so(tmp_path: Path, key: str, said: str) -> Non
         assert f"Read-only view: {said}" in toasts
         assert not isinstance(app.screen, ProduceFormScreen)
     assert app.pipeline.control.enabled == enabled
+
+
+@pytest.mark.usefixtures("no_generator_helper")
+def test_a_tab_starts_no_generator_helper(tmp_path: Path) -> None:
+    """A tab's own producer loop stays off (serve's producer is shared): no Faker helper."""
+    pipeline = TabPipeline(session(tmp_path), store=RecordStore(window=1000))
+    try:
+        pipeline.start()
+    finally:
+        pipeline.close()
