@@ -46,8 +46,16 @@ from rtd_tui.tab import SESSION_ENV, Session
 STOP_TABS_TIMEOUT_S = 5.0
 TAB_MODULE = "rtd_tui.tab"
 EXIT_FAILURE = 1
-#: textual-serve's page asks a web font service for its font; the page works without it.
-_REMOTE_STYLESHEET = re.compile(r'<link\s+rel="stylesheet"\s+href="https?://[^"]*"\s*/?>')
+#: The page's stylesheets: textual-serve's own xterm.css (served here, under the page's
+#: host) and a web font service's font, which the page works without.
+_STYLESHEET = re.compile(r'<link\s+rel="stylesheet"\s+href="(?P<href>[^"]*)"\s*/?>')
+
+
+def _own(link: re.Match[str], host: str) -> str:
+    """A stylesheet link kept when it comes from this server, dropped otherwise: nothing
+    loads from elsewhere, and xterm.css (which hides xterm's input box) stays."""
+    href = urlsplit(link["href"])
+    return link[0] if not href.netloc or href.netloc == host else ""
 
 
 def is_loopback(host: str) -> bool:
@@ -133,7 +141,7 @@ class DashboardServer(Server):
         assert isinstance(response, web.Response)
         title = f"<head>\n    <title>{html.escape(self.title)}</title>"
         page = (response.text or "").replace("<head>", title, 1)
-        response.text = _REMOTE_STYLESHEET.sub("", page)  # nothing loads from elsewhere
+        response.text = _STYLESHEET.sub(lambda m: _own(m, request.host), page)
         return response
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:

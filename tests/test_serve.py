@@ -180,6 +180,7 @@ def test_no_secret_in_the_page_or_the_tab_command_lines(
     page = tab.page.content()
     assert SECRET not in page
     assert "http://127.0.0.1" in page and "https://" not in page  # nothing from elsewhere
+    assert re.search(r'href="http://127\.0\.0\.1:\d+/static/css/xterm\.css"', page)  # kept
     assert SECRET not in tab.screen()
     tabs = served.tabs()
     assert tabs
