@@ -29,7 +29,11 @@ from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, Pr
 PROGRESS_EVERY_S = 1.0
 #: Not a terminal: a progress line at most this often, and only when a count changed.
 PIPE_EVERY_S = 5.0
-TICK_S = 0.1
+#: The main thread's wake-ups while producing (progress, give-up checks); signals
+#: interrupt its wait at once.
+TICK_S = 1.0
+#: The flush's steps at exit: the second Ctrl-C is noticed within one.
+FLUSH_STEP_S = 0.1
 EXIT_FAILURE = 1
 Client = TypeVar("Client")
 
@@ -46,11 +50,12 @@ def open_client(
         raise ConfigError(f"invalid Kafka configuration: {exc}") from None
 
 
-def _on_signals(stop: threading.Event, abort: threading.Event) -> None:
+def _on_signals(stop: threading.Event, abort: threading.Event, wake: Callable[[], None]) -> None:
     """First SIGINT/SIGTERM stops producing (then flush); a second one also ends the flush."""
 
     def handler(_signum: int, _frame: FrameType | None) -> None:
         (abort if stop.is_set() else stop).set()
+        wake()
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
@@ -125,12 +130,13 @@ def run_produce(settings: Settings, out: TextIO = sys.stdout, err: TextIO = sys.
     config = settings.client_config(
         settings.bootstrap_servers or "", **PRODUCER_DEFAULTS, error_cb=link.record
     )
+    control = ProducerControl(enabled=True, rate=settings.rate)
     loop = ProduceLoop(
         open_client(Producer, config), settings.topic, RecordGenerator(seed=settings.seed),
-        ProducerControl(enabled=True, rate=settings.rate), count=settings.count,
+        control, count=settings.count,
     )
     stop, abort = threading.Event(), threading.Event()
-    _on_signals(stop, abort)
+    _on_signals(stop, abort, control.wake)
     crashed: list[str] = []
 
     def produce() -> None:
@@ -154,6 +160,8 @@ def run_produce(settings: Settings, out: TextIO = sys.stdout, err: TextIO = sys.
             stop.set()
         if link.fatal:
             stop.set()
+        if stop.is_set():
+            control.wake()
     meter.done()
     left = _drain(loop, settings.flush_timeout, purge=bool(gave_up or crashed), abort=abort)
     elapsed = time.monotonic() - started
@@ -182,5 +190,5 @@ def _drain(loop: ProduceLoop, timeout: float, *, purge: bool, abort: threading.E
     deadline = time.monotonic() + timeout
     left = loop.flush(0)
     while left and not abort.is_set() and (remaining := deadline - time.monotonic()) > 0:
-        left = loop.flush(min(TICK_S, remaining))
+        left = loop.flush(min(FLUSH_STEP_S, remaining))
     return left

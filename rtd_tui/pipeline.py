@@ -86,7 +86,8 @@ class Pipeline:
             Producer(settings.client_config(self.bootstrap, **PRODUCER_DEFAULTS)),
             settings.topic, generator, self.control,
         )
-        self.publisher = Publisher(self.producer.producer, settings.topic)
+        self.publisher = Publisher(self.producer.producer, settings.topic,
+                                   on_queued=self.control.wake)
         mock = isinstance(self.broker, EmbeddedBroker)  # answers a fetch only after the wait
         fetch = {} if mock else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
         self.consumer = ConsumeLoop(
@@ -159,10 +160,11 @@ class Pipeline:
     def stop(self) -> None:
         """Ask both loops to return; they notice within one poll interval."""
         self.stop_event.set()
+        self.control.wake()
 
     def close(self, flush_timeout: float = FLUSH_TIMEOUT_S) -> int:
         """Stop the loops, flush, stop the broker; returns the records not delivered."""
-        self.stop_event.set()
+        self.stop()
         if isinstance(self._generator, PoolsBuild):
             self._generator.cancel()
         # The producer is flushed while the consumer winds down: the two waits overlap.
@@ -170,12 +172,18 @@ class Pipeline:
             producing.wait(LOOP_EXIT_TIMEOUT_S)
         lost = 0
         if self.producer is not None:
-            lost = self.producer.flush(flush_timeout) + self.producer.stats.failed
+            # No broker answers: a flush could only wait out its timeout (records are
+            # reported lost either way), so the process ends without that wait.
+            wait = 0.0 if self._unreachable() else flush_timeout
+            lost = self.producer.flush(wait) + self.producer.stats.failed
         if (consuming := self._loops_running.get("consumer")) is not None:
             consuming.wait(LOOP_EXIT_TIMEOUT_S)
         if self.broker is not None:
             self.broker.close()
         return lost
+
+    def _unreachable(self) -> bool:
+        return self.consumer is not None and self.consumer.status.state == "unreachable"
 
     def loss_report(self, lost: int, flush_timeout: float = FLUSH_TIMEOUT_S) -> str:
         """One line: how many records were not delivered, and why (for stderr on exit)."""

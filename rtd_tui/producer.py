@@ -21,6 +21,9 @@ MAX_RATE = 1_000_000.0
 #: Above ``1 / TICK_S`` records/s the loop wakes once per tick and sends what is due.
 TICK_S = 0.02
 IDLE_POLL_S = 0.1
+#: The longest sleep without a wake-up: a ``stop`` set without ``control.wake()`` is
+#: noticed within it.
+IDLE_WAIT_S = 0.5
 MAX_BATCH = 10_000
 MIN_RATE = 0.01
 PRODUCER_DEFAULTS: dict[str, object] = {
@@ -52,7 +55,8 @@ class ProducerControl:
         self._lock = threading.Lock()
         self._enabled = enabled
         self._rate = rate
-        self.changed = threading.Event()
+        self.changed = threading.Event()  # on/off or rate changed: pacing starts over
+        self.woken = threading.Event()  # the produce loop's sleep ends: set with every change
 
     @property
     def enabled(self) -> bool:
@@ -65,14 +69,14 @@ class ProducerControl:
     def set_enabled(self, enabled: bool) -> None:
         with self._lock:
             self._enabled = enabled
-        self.changed.set()
+        self._changed()
 
     def toggle(self) -> bool:
         """Flip on/off; returns the new state."""
         with self._lock:
             self._enabled = not self._enabled
             state = self._enabled
-        self.changed.set()
+        self._changed()
         return state
 
     def scale(self, factor: float) -> float | None:
@@ -81,8 +85,16 @@ class ProducerControl:
             if self._rate is not None:
                 self._rate = min(MAX_RATE, max(MIN_RATE, self._rate * factor))
             rate = self._rate
-        self.changed.set()
+        self._changed()
         return rate
+
+    def wake(self) -> None:
+        """End the produce loop's sleep now (after a stop, or a send it must report on)."""
+        self.woken.set()
+
+    def _changed(self) -> None:
+        self.changed.set()
+        self.woken.set()
 
 
 class ProduceLoop:
@@ -126,14 +138,17 @@ class ProduceLoop:
     def run(self, stop: threading.Event) -> None:
         """Produce until ``stop`` is set (or ``count`` is reached); never blocks long.
 
-        Pacing sleeps (in ``poll``, which serves delivery reports meanwhile) until the
-        next record is due; at rates above ``1 / TICK_S`` it wakes every ``TICK_S`` and
-        sends the records due since, so the wake-ups per second stay bounded whatever
-        the rate (at most ``TICK_S`` of added delay per record).
+        One wake-up sends every record due by then: at rates above ``1 / TICK_S`` the
+        loop wakes every ``TICK_S`` (librdkafka's ``linger.ms``), below that once per
+        record, at its due time. Between wake-ups it sleeps on ``control.woken``, not
+        in ``poll()``: a delivery report would wake ``poll()``, so serving them with
+        ``poll(0)`` on each wake-up keeps the wake-ups to one per batch. ``stop`` is
+        noticed at the next wake-up, at once if ``control.wake()`` is called with it.
         """
         pending: Encoded | None = None
         epoch, sent_at_epoch = self._clock(), self.stats.sent
         while not stop.is_set():
+            self.control.woken.clear()
             if self.control.changed.is_set():
                 self.control.changed.clear()
                 epoch, sent_at_epoch = self._clock(), self.stats.sent
@@ -141,10 +156,10 @@ class ProduceLoop:
             if left is not None and left <= 0:
                 if self.stats.in_flight == 0:
                     return
-                self.producer.poll(IDLE_POLL_S)
+                self.producer.poll(IDLE_POLL_S)  # woken by the reports it waits for
                 continue
             if not self.control.enabled:
-                self.producer.poll(IDLE_POLL_S)
+                self._idle()
                 continue
             rate = self.control.rate
             if rate is None:
@@ -156,21 +171,28 @@ class ProduceLoop:
                     epoch, sent_at_epoch = self._clock(), self.stats.sent
                     due = 1
                 if due <= 0:
-                    self.producer.poll(self._wait(rate, epoch + sent / rate))
+                    self.control.woken.wait(self._wait(rate, epoch + sent / rate))
                     continue
             if left is not None:
                 due = min(due, left)
             pending = self._send_many(min(due, MAX_BATCH), pending)
             self.producer.poll(0)
 
+    def _idle(self) -> None:
+        """Switched off: serve the reports still due (this loop's, or the publisher's on the
+        same client) as they come, else sleep until the control changes."""
+        if len(self.producer):
+            self.producer.poll(IDLE_POLL_S)
+        else:
+            self.control.woken.wait(IDLE_WAIT_S)
+
     def _wait(self, rate: float, next_due: float) -> float:
         """Seconds to sleep before the next record: at least ``TICK_S`` at high rates
-        (records then go out in batches), at least 1 ms (librdkafka rounds a shorter
-        timeout down to 0, a busy spin), at most ``IDLE_POLL_S`` (stop is noticed)."""
+        (records then go out in batches), at most ``IDLE_WAIT_S`` (stop is noticed)."""
         wait = next_due - self._clock()
         if rate * TICK_S > 1.0:
             wait = max(wait, TICK_S)
-        return min(max(wait, 0.001), IDLE_POLL_S)
+        return min(max(wait, 0.0), IDLE_WAIT_S)
 
     def _send_many(self, n: int, pending: Encoded | None) -> Encoded | None:
         """Queue up to ``n`` records (the hot loop: names bound once, no call per record

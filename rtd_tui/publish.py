@@ -1,9 +1,9 @@
 """One-off publishing: one record or one tombstone, and where it landed.
 
 The produce form sends through ``Pipeline.publisher``, which shares the produce
-loop's client (no connection per send). That loop's ``poll()`` serves the delivery
-report, which resolves a ``Future[Delivery]``: the UI never waits on it, it adds a
-done-callback that posts a message. This module also turns what the user typed
+loop's client (no connection per send) and wakes that loop, whose ``poll()`` serves
+the delivery report. The report resolves a ``Future[Delivery]``: the UI never waits
+on it, it adds a done-callback that posts a message. This module also turns what the user typed
 (form fields or raw JSON) into a record; ``records.validate`` stays the judge, the
 same as for consumed messages (amounts in whole cents included).
 """
@@ -59,10 +59,12 @@ class Delivery:
 class Publisher:
     """Sends single messages on an existing producer client; counts them apart from the loop."""
 
-    def __init__(self, producer: Producer, topic: str) -> None:
+    def __init__(self, producer: Producer, topic: str,
+                 on_queued: Callable[[], None] = lambda: None) -> None:
         self.producer = producer
         self.topic = topic
         self.stats = ProducerStats()
+        self._on_queued = on_queued  # wakes whoever polls the client, to serve the report
 
     def send(self, record: Mapping[str, Any]) -> Future[Delivery]:
         """Queue one record (key = id as text); raises ``RecordError`` if it is invalid."""
@@ -93,6 +95,7 @@ class Publisher:
             future.set_result(Delivery(key, tombstone, error=str(exc)))
             return future
         self.stats.sent += 1
+        self._on_queued()
         return future
 
 

@@ -20,14 +20,8 @@ from typing import Any
 
 import pytest
 
-from rtd_tui.cli import (
-    build_parser,
-    check_kafka_config,
-    keep_bytecode,
-    make_app,
-    resolve,
-    settings_from,
-)
+from rtd_tui.cli import check_kafka_config, keep_bytecode, make_app
+from rtd_tui.command_line import build_parser
 from rtd_tui.config import (
     DEFAULT_RATE,
     DEFAULT_REFRESH,
@@ -37,6 +31,7 @@ from rtd_tui.config import (
     Settings,
     default_export_dir,
 )
+from rtd_tui.options import resolve, settings_from
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

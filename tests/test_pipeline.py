@@ -102,6 +102,30 @@ def test_shutdown_leaves_no_thread_behind() -> None:
     assert pipeline.broker is not None and not pipeline.broker.running
 
 
+
+def test_closing_with_no_broker_reachable_does_not_wait_out_the_flush() -> None:
+    """Records queued for a broker nobody listens on are reported lost at once: a flush
+    could only wait out its timeout (here a minute, far beyond the join below)."""
+    pipeline = Pipeline(Settings(bootstrap_servers="127.0.0.1:9", rate=200.0,
+                                 producer_on=True), RecordStore(),
+                        RecordGenerator(seed=5, clock=lambda: FIXED))
+    pipeline.start()
+    threads = [threading.Thread(target=pipeline.run_producer),
+               threading.Thread(target=pipeline.run_consumer)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: pipeline.status().link.state == "unreachable", "the link to be down")
+    wait_for(lambda: pipeline.status().produced.in_flight > 0, "records to queue up")
+    lost: list[int] = []
+    closing = threading.Thread(target=lambda: lost.append(pipeline.close(flush_timeout=60)))
+    closing.start()
+    closing.join(20)
+    assert not closing.is_alive(), "close() waited out the flush"
+    for t in threads:
+        t.join(5)
+    assert lost and lost[0] > 0
+    assert "broker unreachable" in pipeline.loss_report(lost[0])
+
 BAD_KINDS: tuple[bytes | None, ...] = (
     b"not json", b"\xff\xfe invalid utf-8", b"[1, 2, 3]", b"42", b'"text"', b"null",
     b'{"id": 1234, "idade": 30, "cidade": "Natal", "valor": 10.0, "timestamp": "x"}',
