@@ -190,6 +190,17 @@ def test_tombstone_deletes_earlier_records_of_its_id(records: list[dict[str, Any
     assert plain(store.frame()) == [x_late]
 
 
+def test_redelivered_tombstones_count_once(records: list[dict[str, Any]]) -> None:
+    """A tombstone repeated in its batch, or delivered again later, is one message."""
+    rec = {**records[0], "id": 5555}
+    store = RecordStore()
+    store.ingest(decode_batch([encode(rec)], [0], [0]))
+    twice = decode_batch([None, None, None], [0, 0, 1], [1, 1, 0], [b"5555", b"5555", b"5555"])
+    assert store.ingest(twice) == 2
+    assert store.ingest(twice) == 0
+    assert store.snapshot().count == 0 and store.consumed == 3
+
+
 def test_tombstone_before_record_in_same_batch_keeps_it(records: list[dict[str, Any]]) -> None:
     rec = {**records[0], "id": 4444}
     store = RecordStore()

@@ -8,7 +8,6 @@ dropped; so is the second copy of a pair inside one batch.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -50,8 +49,10 @@ class OffsetLedger:
         """Keep what was not seen before and move the expected offsets past the batch."""
         rows, counts = self._fresh_rows(batch.rows)
         seen: set[tuple[int, int]] = set()
-        rejections = self._unseen(batch.rejections, lambda r: (r.partition, r.offset), seen)
-        tombstones = self._unseen(batch.tombstones, lambda t: (t[0], t[1]), seen)
+        rejections = self._unseen(batch.rejections,
+                                  [(r.partition, r.offset) for r in batch.rejections], seen)
+        tombstones = self._unseen(batch.tombstones, [(p, o) for p, o, _ in batch.tombstones],
+                                  seen)
         per_partition: Counter[int] = Counter(p for p, _ in seen)
         tops: dict[int, int] = {}
         for p, o in seen:
@@ -65,15 +66,21 @@ class OffsetLedger:
         return FreshBatch(rows, tombstones, rejections, per_partition)
 
     def _unseen(
-        self, items: list[Item], pair_of: Callable[[Item], tuple[int, int]],
-        seen: set[tuple[int, int]],
+        self, items: list[Item], pairs: list[tuple[int, int]], seen: set[tuple[int, int]]
     ) -> list[Item]:
-        """The items whose (partition, offset) is past the ledger and not in ``seen``
-        (which gains them): one copy of each."""
+        """The items whose (partition, offset) ``pairs`` are past the ledger and not in
+        ``seen`` (which gains them): one copy of each. The usual case (all new, all
+        distinct) is found with set operations, without a loop in Python."""
+        if not pairs:
+            return []
         floor = self._next
+        distinct = set(pairs)
+        if (len(distinct) == len(pairs) and distinct.isdisjoint(seen)
+                and all(o >= floor.get(p, -1) for p, o in pairs)):
+            seen |= distinct
+            return items
         kept = []
-        for item in items:
-            pair = pair_of(item)
+        for item, pair in zip(items, pairs, strict=True):
             if pair[1] >= floor.get(pair[0], -1) and pair not in seen:
                 seen.add(pair)
                 kept.append(item)

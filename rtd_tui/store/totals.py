@@ -2,9 +2,10 @@
 
 Amounts are whole cents (``records.validate`` rejects more than two decimals), summed
 as integers: totals never drift. Per city and per age the sums are plain lists; dense
-per-id arrays (id by city, id by age) let a tombstone take an id's records back out
+per-id arrays (city by id, age by id) let a tombstone take an id's records back out
 exactly. Rows are counted in the totals at once and folded into the per-id arrays in
-bulk, only when a tombstone needs them or enough have piled up.
+bulk, when a tombstone needs them or a few batches have piled up (small folds: a big
+one held the store lock longer and left tens of MB of freed pages behind it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ N_IDS = ID_RANGE[1] - ID_RANGE[0] + 1
 N_CITIES = len(CITIES)
 N_AGES = AGE_RANGE[1] - AGE_RANGE[0] + 1
 #: Rows counted in the totals before they are folded into the per-id arrays in one go.
-FOLD_ROWS = 200_000
+FOLD_ROWS = 20_000
 #: Batches up to this many rows are counted in plain Python (cheaper than a query).
 SMALL_BATCH = 32
 
@@ -109,29 +110,24 @@ class RunningTotals:
         self._age_n[age] += n
 
     def delete_ids(self, ids: list[int]) -> None:
-        """Take every record of these ids out of the totals: one gather and scatter in all."""
+        """Take every record of these ids out of the totals: one filter and one select per
+        array, whatever the number of ids (the arrays are slot-major: a slot's cells for
+        every id are one run, so the ids' cells are the id mask repeated, in slot order)."""
         if not ids:
             return
         self._fold()
-        base = pl.Series(ids, dtype=pl.Int64) - ID_RANGE[0]
-        self._take_out(base, N_CITIES, [
-            (self._id_city_n, self._city_n),
-            (self._id_city_cents, self._city_cents),
-            (self._id_city_age, self._city_age),
-        ])
-        self._take_out(base, N_AGES, [(self._id_age_n, self._age_n)])
-
-    @staticmethod
-    def _take_out(
-        base: pl.Series, width: int, pairs: list[tuple[pl.Series, list[int]]]
-    ) -> None:
-        """Subtract the ids' cells from ``totals`` and zero them in ``per_id``, per pair."""
-        cells = _cell_indices(base, width)
-        for per_id, totals in pairs:
-            taken = per_id.gather(cells).reshape((width, base.len())).arr.sum().to_list()
-            for slot, value in enumerate(taken):
-                totals[slot] -= value
-            per_id.scatter(cells, 0)
+        hit = [False] * N_IDS
+        for ident in ids:
+            hit[ident - ID_RANGE[0]] = True
+        by_id = pl.Series(hit, dtype=pl.Boolean)
+        deleted = len(set(ids))
+        city_cells = pl.concat([by_id] * N_CITIES, rechunk=True)
+        self._id_city_n = _take_out(self._id_city_n, city_cells, deleted, self._city_n)
+        self._id_city_cents = _take_out(self._id_city_cents, city_cells, deleted,
+                                        self._city_cents)
+        self._id_city_age = _take_out(self._id_city_age, city_cells, deleted, self._city_age)
+        age_cells = pl.concat([by_id] * N_AGES, rechunk=True)
+        self._id_age_n = _take_out(self._id_age_n, age_cells, deleted, self._age_n)
 
     def _fold(self) -> None:
         """Add the pending rows to the dense per-id arrays (needed only by tombstones)."""
@@ -143,19 +139,21 @@ class RunningTotals:
         keyed = pl.concat([f.cast(pl.Int64) for f in self._pending])
         self._pending, self._small, self._pending_rows = [], [], 0
         c = pl.col
-        by_city = keyed.group_by(idx=c("ident") * N_CITIES + c("city")).agg(
+        by_city = keyed.group_by(idx=c("city") * N_IDS + c("ident")).agg(
             n=pl.len().cast(pl.Int64), cents=c("cents").sum(), age=(c("age") + AGE_RANGE[0]).sum()
         )
         _scatter_add(self._id_city_n, by_city["idx"], by_city["n"])
         _scatter_add(self._id_city_cents, by_city["idx"], by_city["cents"])
         _scatter_add(self._id_city_age, by_city["idx"], by_city["age"])
-        by_age = keyed.group_by(idx=c("ident") * N_AGES + c("age")).agg(n=pl.len().cast(pl.Int64))
+        by_age = keyed.group_by(idx=c("age") * N_IDS + c("ident")).agg(n=pl.len().cast(pl.Int64))
         _scatter_add(self._id_age_n, by_age["idx"], by_age["n"])
 
 
-def _cell_indices(base: pl.Series, width: int) -> pl.Series:
-    """Flat indices of the cells of the ids ``base`` in an ids by ``width`` array, slot by
-    slot: the first ``len(base)`` are slot 0 of each id, and so on."""
-    n = base.len()
-    flat = pl.int_range(n * width, eager=True, dtype=pl.Int64)
-    return base.gather(flat % n) * width + flat // n
+def _take_out(per_id: pl.Series, cells: pl.Series, ids: int, totals: list[int]) -> pl.Series:
+    """Subtract the ``cells`` of ``ids`` ids from ``totals`` (slot by slot); returns
+    ``per_id`` with those cells zeroed."""
+    slots = len(totals)
+    taken = per_id.filter(cells).reshape((slots, ids)).arr.sum().to_list()
+    for slot, value in enumerate(taken):
+        totals[slot] -= value
+    return pl.select(pl.when(cells).then(0).otherwise(per_id)).to_series()
