@@ -9,6 +9,7 @@ from textual.widget import Widget
 
 from rtd_tui.store import Snapshot
 from rtd_tui.widgets.format import count, money, rate
+from rtd_tui.widgets.quiet import BorderTexts
 
 
 class MetricCard(Widget):
@@ -24,9 +25,10 @@ class MetricCard(Widget):
 
     def __init__(self, label: str, *, id: str, short: str | None = None) -> None:
         super().__init__(id=id)
+        self.border_texts = BorderTexts(self)
         self.label = label
         self.short_label = short or label
-        self.border_title = label
+        self.border_texts.title(label)
         self.value = "—"
 
     def show(self, value: str) -> None:
@@ -71,9 +73,11 @@ class MetricsBar(Horizontal):
         self.show_rate(snap.ingest_rate)
         covers = None if snap.covered is None else f"last {count(snap.covered)} records"
         for card in ("#m-total", "#m-mean", "#m-count", "#m-age"):
-            self.query_one(card, MetricCard).border_subtitle = covers
+            self.query_one(card, MetricCard).border_texts.subtitle(covers)
         rejected = self.query_one("#m-rejected", MetricCard)
         rejected.show(count(snap.rejected))
         rejected.set_class(snap.rejected > 0, "warn")
         reasons = sorted(snap.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
-        rejected.tooltip = "\n".join(f"{n:,}  {reason}" for reason, n in reasons) or None
+        tooltip = "\n".join(f"{n:,}  {reason}" for reason, n in reasons) or None
+        if tooltip != rejected.tooltip:
+            rejected.tooltip = tooltip

@@ -4,6 +4,9 @@ Never plotext's module-global figure: each chart has its own (as textual-plotext
 does). The figure is rebuilt only when the data or the size changed, and its
 character matrix becomes Textual strips directly (Line API): printing it as ANSI
 text and parsing that back cost more than plotext's own drawing for the scatter.
+New data is drawn at once and the widget repainted only when the drawing differs
+from the one on screen: a repaint (Textual styling every line, then composing and
+writing it) cost more than the drawing itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from rich.style import Style
 from textual.color import Color
 from textual.strip import Strip
 from textual.widget import Widget
+
+from rtd_tui.widgets.quiet import BorderTexts
 
 
 def _ordered_unique(data: Any) -> list[Any]:
@@ -167,8 +172,9 @@ class PlotWidget(Widget):
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.border_texts = BorderTexts(self)
         self.chart_title = title
-        self.border_title = title
+        self.border_texts.title(title)
         self._data: Any = None
         self._cache_key: tuple[int, int, int, str] | None = None
         self._strips: list[Strip] = []
@@ -176,19 +182,34 @@ class PlotWidget(Widget):
         self._version = 0
 
     def set_data(self, data: Any) -> None:
-        """Give the chart new data (from a snapshot); redraws on the next refresh."""
+        """Give the chart new data (from a snapshot). A shown chart draws it now and is
+        repainted only if the drawing changed; a hidden one draws when it shows."""
         self._data = data
         self._version += 1
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
         width, height = self.content_size
-        key = (self._version, width, height, self.app.theme)
+        if not (self.display and self.is_mounted and width and height):
+            self.refresh()
+            return
+        drawn = self._strips if self._cache_key == self._key(width, height, -1) else None
+        if self._strips_for(width, height) != drawn:
+            self.refresh()
+
+    def _key(self, width: int, height: int, version: int = 0) -> tuple[int, int, int, str]:
+        """What a drawing depends on: the data (version ``version`` ago), size, theme."""
+        return (self._version + version, width, height, self.app.theme)
+
+    def _strips_for(self, width: int, height: int) -> list[Strip]:
+        """The drawing at this size (built once per data version, size and theme)."""
+        key = self._key(width, height)
         if key != self._cache_key:
             self._strips = self._build(width, height)
             self._blank = Strip.blank(width, self.rich_style)
             self._cache_key = key
-        return self._strips[y] if y < len(self._strips) else self._blank
+        return self._strips
+
+    def render_line(self, y: int) -> Strip:
+        strips = self._strips_for(*self.content_size)
+        return strips[y] if y < len(strips) else self._blank
 
     def _build(self, width: int, height: int) -> list[Strip]:
         if width < 10 or height < 4:

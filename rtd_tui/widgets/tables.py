@@ -5,7 +5,10 @@ per snapshot, with one style per line. Textual's DataTable measures and styles
 every cell of every row it holds on each update: with the 200 latest records that
 was about 200 ms of the UI thread per redraw here, more than all the charts.
 Columns fit the table's width (``columns.fit_widths``); the title says which are
-hidden. The latest-records cursor stays on its record while new ones arrive.
+hidden. The latest-records cursor stays on its record while new ones arrive. New
+rows that show the same text (and cursor) as those on screen repaint nothing, and
+the table's virtual size stays put while its row count does (a change of it costs
+a layout of the whole screen).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from textual.strip import Strip
 
 from rtd_tui.widgets.columns import Column, column_cells, fit_widths, natural_width
 from rtd_tui.widgets.format import count, money, safe
+from rtd_tui.widgets.quiet import BorderTexts
 
 
 def _head(values: pl.Series, width: int) -> list[Any]:
@@ -87,6 +91,7 @@ class FrameTable(ScrollView, can_focus=True):
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.border_texts = BorderTexts(self)
         self.title = title
         self.hidden: list[str] = []  # headers of the columns the width cannot hold
         self._frame = pl.DataFrame()
@@ -116,19 +121,23 @@ class FrameTable(ScrollView, can_focus=True):
         return self._frame.row(self.cursor_row, named=True)
 
     def show(self, frame: pl.DataFrame) -> None:
-        """Replace the rows with ``frame``'s; the cursor keeps its position."""
+        """Replace the rows with ``frame``'s; the cursor keeps its position. The table is
+        repainted only if its text or cursor changed."""
         self._frame = frame
         self._cells = [[col.text(v) for v in _head(frame[col.field], col.max_width)]
                        for col in self.COLUMNS]
+        shown = (self._header, self._lines, self.cursor_row)
         self._layout()
         self.cursor_row = min(self.cursor_row, max(0, len(self._lines) - 1))
         self.retitle()
-        self.refresh()
+        if (self._header, self._lines, self.cursor_row) != shown:
+            self.refresh()
 
     def _layout(self) -> None:
         """Which columns fit and how wide, then one string per line."""
         natural = [natural_width(c, t) for c, t in zip(self.COLUMNS, self._cells, strict=True)]
-        room = self.scrollable_content_region.width or sum(natural) + 2 * len(natural)
+        width = self.scrollable_content_region.width
+        room = width or sum(natural) + 2 * len(natural)
         widths = fit_widths(self.COLUMNS, natural, room)
         columns = [
             column_cells(col.name, texts, col.right, width)
@@ -138,12 +147,18 @@ class FrameTable(ScrollView, can_focus=True):
         self.hidden = [c.name for c, w in zip(self.COLUMNS, widths, strict=True) if w is None]
         header, *self._lines = ["".join(line) for line in zip(*columns, strict=True)]
         self._header = header
-        self.virtual_size = Size(cell_len(header), len(self._lines) + 1)
+        # As wide as the table (wider only when even the key columns do not fit), so the
+        # width of the text does not change the virtual size.
+        self.virtual_size = Size(max(cell_len(header), width), len(self._lines) + 1)
+
+    def heading(self) -> str:
+        """The border title."""
+        return self.title
 
     def retitle(self) -> None:
         """The border title, and a subtitle naming the columns hidden for lack of width."""
-        self.border_title = self.title
-        self.border_subtitle = f"hidden: {', '.join(self.hidden)}" if self.hidden else ""
+        self.border_texts.title(self.heading())
+        self.border_texts.subtitle(f"hidden: {', '.join(self.hidden)}" if self.hidden else "")
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Resolve the four line styles once per render, not once per line (each is a
@@ -259,6 +274,8 @@ class LatestTable(FrameTable):
             self.cursor_row = row
             self.scroll_to(y=self.scroll_offset.y + moved, animate=False)
             self.retitle()
+            if moved:
+                self.refresh()
         elif self.held is None and self.cursor_row:
             self._move_to(0)
 
@@ -273,13 +290,11 @@ class LatestTable(FrameTable):
     def action_follow(self) -> None:
         self._move_to(0)
 
-    def retitle(self) -> None:
-        super().retitle()
-        if self.held is not None:
-            self.border_title = (
-                f"{self.title} [b black on yellow] HELD [/] {self.arrived_above:,} new above"
-                " · f follows"
-            )
+    def heading(self) -> str:
+        if self.held is None:
+            return self.title
+        return (f"{self.title} [b black on yellow] HELD [/] {self.arrived_above:,} new above"
+                " · f follows")
 
 
 class CityStatsTable(FrameTable):

@@ -45,10 +45,8 @@ class ThroughputChart(PlotWidget):
         samples = history.samples()
         if samples:
             last = samples[-1]
-            self.border_title = (
-                f"{self.chart_title}: {compact_count(last.rate)} msgs/s · "
-                f"lag {compact_count(last.lag)}"
-            )
+            self.border_texts.title(f"{self.chart_title}: {compact_count(last.rate)} msgs/s · "
+                           f"lag {compact_count(last.lag)}")
         self.set_data(samples)
 
     def has_data(self, data: tuple[ThroughputSample, ...]) -> bool:
