@@ -153,27 +153,27 @@ class PoolsBuild:
         self._reader.join(timeout=5.0)
 
 
-class _LocalNowWire:
+_MILLIS = [b".%03d" % n for n in range(1000)]
+_MICROS = [b'%03d"}' % n for n in range(1000)]
+
+
+def _local_now_wire() -> Callable[[], tuple[bytes, bytes, bytes]]:
     """``datetime.now().isoformat()`` as the record's JSON tail, at a fraction of its cost:
     the date and time up to the second are formatted once per second; the fraction comes
-    from two tables of three digits (milliseconds, microseconds)."""
+    from two tables of three digits (milliseconds, microseconds). A closure over integer
+    nanoseconds: ~1 µs a record cheaper than a float clock behind ``__call__``."""
+    time_ns, millis, micros = time.time_ns, _MILLIS, _MICROS
+    last: list[Any] = [-1, b""]  # the second formatted, and its text
 
-    _MILLIS = [b".%03d" % n for n in range(1000)]
-    _MICROS = [b'%03d"}' % n for n in range(1000)]
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._prefix = b""
-
-    def __call__(self) -> tuple[bytes, bytes, bytes]:
+    def now_wire() -> tuple[bytes, bytes, bytes]:
         """The timestamp as ``prefix, .mmm, uuu"}`` (a whole second prints as ``.000000``)."""
-        now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._prefix = datetime.fromtimestamp(second).isoformat().encode()
-        millis, micros = divmod(int((now - second) * 1_000_000), 1000)
-        return self._prefix, self._MILLIS[millis], self._MICROS[micros]
+        micro = time_ns() // 1000
+        second, fraction = divmod(micro, 1_000_000)
+        if second != last[0]:
+            last[0], last[1] = second, datetime.fromtimestamp(second).isoformat().encode()
+        return last[1], millis[fraction // 1000], micros[fraction % 1000]
+
+    return now_wire
 
 
 class RecordGenerator:
@@ -224,7 +224,7 @@ class RecordGenerator:
         self._value_frags = [repr(v).encode() + b', "timestamp": "' for v in pools.values]
         # The timestamp as the wire's tail: text, fraction, closing '"}'.
         self._now_wire: Callable[[], tuple[bytes, bytes, bytes]] = (
-            _LocalNowWire() if clock == datetime.now
+            _local_now_wire() if clock == datetime.now
             else lambda: (clock().isoformat().encode(), b"", b'"}')
         )
 
