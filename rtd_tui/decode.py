@@ -31,7 +31,12 @@ from rtd_tui.records import (
 
 #: Decoded names that may be a JSON number, boolean, object or array coerced to text.
 _SUSPECT_NAME = r"^(-?[0-9][0-9.eE+\-]*|true|false|null|\{.*|\[.*)$"
-_STORE_COLUMNS = list(STORE_SCHEMA)
+#: The store's columns, ids and ages narrowed. Non-strict: a value that does not fit is
+#: null, and its row fails ``_VALID`` (out of range) and goes to the per-message path.
+_NARROWED = [
+    pl.col(name).cast(dtype, strict=False) if name in ("id", "idade") else pl.col(name)
+    for name, dtype in STORE_SCHEMA.items()
+]
 #: The fast path's acceptance rule, built once. ``cidade`` is already cast to the city
 #: enum (non-strict), so an unknown city is null here.
 _VALID = (
@@ -134,17 +139,17 @@ def _fast_path(
     ok = _VALID
     if max(map(len, values)) > MAX_MESSAGE_BYTES:  # rare: only then a per-message size column
         ok = ok & (pl.Series([len(v) for v in values], dtype=pl.Int64) <= MAX_MESSAGE_BYTES)
-    frame = frame.with_columns(
+    checked = frame.lazy().with_columns(
         pl.Series("partition", partitions, dtype=pl.Int32),
         pl.Series("offset", offsets, dtype=pl.Int64),
         pl.col("cidade").cast(STORE_SCHEMA["cidade"], strict=False),
-    )
-    narrow = [pl.col(name).cast(STORE_SCHEMA[name]) for name in ("id", "idade")]
-    mask = frame.select(ok.fill_null(False).alias("ok")).to_series()
+    ).select(  # one query: narrowed columns and the verdict (read from the wide ones)
+        _NARROWED, ok=ok.fill_null(False),
+    ).collect()
+    mask = checked.get_column("ok")
     if mask.all():
-        return frame.with_columns(narrow).select(_STORE_COLUMNS), []
-    good = frame.filter(mask).with_columns(narrow).select(_STORE_COLUMNS)
-    return good, (~mask).arg_true().to_list()
+        return checked.drop("ok"), []
+    return checked.filter(mask).drop("ok"), (~mask).arg_true().to_list()
 
 
 def _slow_path(

@@ -71,6 +71,13 @@ BAD_MESSAGES: list[tuple[bytes, str]] = [
     (encode({**GOOD, "idade": 200}), "out of range: idade"),
     (encode({**GOOD, "valor": -3.0}), "out of range: valor"),
     (encode({**GOOD, "id": 12}), "out of range: id"),
+    # values that do not fit the store's narrow types (id Int16, idade Int8)
+    (encode({**GOOD, "id": 40_000}), "out of range: id"),
+    (encode({**GOOD, "id": -40_000}), "out of range: id"),
+    (encode({**GOOD, "id": 2**40}), "out of range: id"),
+    (encode({**GOOD, "id": 2**70}), "out of range: id"),
+    (encode({**GOOD, "idade": 300}), "out of range: idade"),
+    (encode({**GOOD, "idade": -129}), "out of range: idade"),
     (encode({**GOOD, "cidade": "Gotham"}), "unknown city"),
     (encode({**GOOD, "nome": "\u001b[31mAna"}), "control characters: nome"),
     (encode({**GOOD, "timestamp": "yesterday"}), "bad timestamp"),
@@ -83,7 +90,7 @@ BAD_MESSAGES: list[tuple[bytes, str]] = [
 
 def test_mixed_batch_keeps_good_rejects_bad_lists_tombstones() -> None:
     """Good, bad and tombstone messages interleaved: each one ends up where it belongs."""
-    goods = generated(40)
+    goods = generated(2 * len(BAD_MESSAGES) + 2)  # every bad message, between good ones
     values: list[bytes | None] = []
     keys: list[bytes | None] = []
     expected_good: dict[tuple[int, int], dict[str, Any]] = {}
