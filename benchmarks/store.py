@@ -1,8 +1,9 @@
 """The store under awkward shapes: a batch of 10,000 tombstones, a one-record-at-a-time stream.
 
-- Tombstones: a full window (200,000 rows, 1,000,000 records counted), then one batch
-  of 10,000 tombstones. ``ingest`` holds the store lock from start to end, so its wall
-  time is the longest the UI thread can wait for a snapshot (target < 100 ms).
+- Tombstones: a full window (200,000 rows, 1,000,000 records counted and the most rows
+  the totals ever defer, ``FOLD_ROWS`` less one batch, still to fold), then one batch of
+  10,000 tombstones. ``ingest`` holds the store lock from start to end, so its wall time
+  is the longest the UI thread can wait for a snapshot (target < 100 ms).
 - Trickle: 20,000 one-row batches (5 msg/s for an hour is 18,000); the cost per batch
   and the Arrow chunks a read goes through at the end (they are merged, not piled up).
 - Large names: the latest-records table filled with 200 rows whose names are 60 KB (valid
@@ -19,6 +20,7 @@ from rtd_tui.decode import DecodedBatch, decode_batch
 from rtd_tui.generator import RecordGenerator
 from rtd_tui.records import encode
 from rtd_tui.store import RecordStore
+from rtd_tui.store.totals import FOLD_ROWS
 from rtd_tui.widgets.tables import LatestTable
 
 SECTION_TOMBSTONES = "store, 10,000 tombstones in one batch"
@@ -40,7 +42,7 @@ def tombstone_hold(counted: int, window: int, tombstones: int) -> float:
     best = float("inf")
     for _ in range(ROUNDS):
         store = RecordStore(window=window)
-        for start in range(0, counted, len(values)):
+        for start in range(0, counted + FOLD_ROWS - len(values), len(values)):
             offsets = list(range(start, start + len(values)))
             store.ingest(decode_batch(values, [0] * len(values), offsets))
         rng = random.Random(5)
@@ -82,9 +84,11 @@ def measure(counted: int = 1_000_000, window: int = 200_000, batches: int = 20_0
             ) -> list[Figure]:
     hold = tombstone_hold(counted, window, 10_000)
     per_batch, chunks = trickle(batches)
+    deferred = FOLD_ROWS - 10_000
     return [
-        Figure(SECTION_TOMBSTONES, f"longest store lock hold ({counted:,} counted, "
-               f"window {window:,}, best of {ROUNDS})", f"{hold:.1f} ms",
+        Figure(SECTION_TOMBSTONES, f"longest store lock hold ({counted + deferred:,} counted, "
+               f"{deferred:,} of them not yet folded, window {window:,}, best of {ROUNDS})",
+               f"{hold:.1f} ms",
                f"< {LOCK_TARGET_MS:g} ms", hold < LOCK_TARGET_MS),
         Figure(SECTION_TRICKLE, f"cost per batch ({batches:,} batches)", f"{per_batch:.0f} µs"),
         Figure(SECTION_TRICKLE, "Arrow chunks held at the end", f"{chunks}"),
