@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import rtd_tui.store.totals as totals_module
 from rtd_tui.config import ConfigError, parse_size
 from rtd_tui.decode import DecodedBatch, decode_batch
 from rtd_tui.records import encode
@@ -210,3 +211,26 @@ def test_amounts_in_the_store_are_exact_cents() -> None:
     value = json.dumps(rec).encode()
     store.ingest(decode_batch([value] * n, [0] * n, list(range(n))))
     assert store.snapshot().total == 5_010_000.0
+
+
+def test_folded_totals_equal_one_go_through_tombstones(
+    records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small and large batches folded many times (some rows still deferred) give the same
+    totals as one batch, before and after tombstones for a third of the ids."""
+    monkeypatch.setattr(totals_module, "FOLD_ROWS", 700)
+    recs = records[:N]
+    mixed = trickle(recs[:2_000]) + batches_of(recs[2_000:], size=1_500, first_offset=2_000)
+    merged, whole = RecordStore(window=N), RecordStore(window=N)
+    feed(merged, mixed)
+    feed(whole, batches_of(recs, size=N))
+    doomed = sorted({r["id"] for r in recs})[::3]
+    marks = [(p, 10**6 + i, ident) for i, ident in enumerate(doomed) for p in range(3)]
+    for store in (merged, whole):
+        store.ingest(DecodedBatch(store.frame().clear(), tombstones=marks))
+    left = [r for r in recs if r["id"] not in set(doomed)]
+    a, b = merged.snapshot(), whole.snapshot()
+    assert_matches(a, left)
+    assert (a.count, a.total, a.age_counts) == (b.count, b.total, b.age_counts)
+    assert a.by_city.equals(b.by_city)
+    assert plain(merged.frame()) == plain(whole.frame()) == left
