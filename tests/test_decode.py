@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import rtd_tui.decode as decode_module
 from rtd_tui.decode import DecodedBatch, decode_batch
 from rtd_tui.generator import RecordGenerator
 from rtd_tui.records import (
@@ -32,6 +35,15 @@ GOOD: dict[str, Any] = {
     "valor": 123.45,
     "timestamp": "2024-05-01T12:30:15+00:00",
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def vectorized_even_when_small() -> Iterator[None]:
+    """These tests check the vectorized path with small batches: route every batch to it
+    (``test_small_batches_decode_as_vectorized_ones`` checks the small-batch route)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decode_module, "SMALL_BATCH", 0)
+        yield
 
 
 def with_raw(record: dict[str, Any], field: str, raw: str) -> bytes:
@@ -141,6 +153,21 @@ def test_fast_and_slow_paths_agree() -> None:
     fast_rows = fast.rows.sort("offset")
     assert fast_rows.equals(slow.rows.sort("offset"))
     assert fast_rows.drop("partition", "offset").to_dicts() == [decode(v) for v in values]
+
+
+def test_small_batches_decode_as_vectorized_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow stream's batches (per-message validator) give the rows and reasons that one
+    vectorized batch of the same messages gives."""
+    values = [v for pair in zip(map(encode, generated(len(BAD_MESSAGES))),
+                                (v for v, _ in BAD_MESSAGES), strict=True) for v in pair]
+    n = len(values)
+    whole = decode_batch(values, [0] * n, list(range(n)))
+    monkeypatch.setattr(decode_module, "SMALL_BATCH", 32)
+    parts = [decode_batch(values[i:i + k], [0] * k, list(range(i, i + k)))
+             for i, k in ((i, min(3, n - i)) for i in range(0, n, 3))]
+    assert pl.concat([b.rows for b in parts]).equals(whole.rows)
+    assert [r for b in parts for r in b.rejections] == whole.rejections
+    assert len(whole.rejections) == len(BAD_MESSAGES) and whole.rows.height == n // 2
 
 
 @pytest.mark.parametrize("raw", ["123", "true", '{"a":1}', "[1]", "-1.5e3", "false", "null"])
