@@ -21,6 +21,8 @@ N_CITIES = len(CITIES)
 N_AGES = AGE_RANGE[1] - AGE_RANGE[0] + 1
 #: Rows counted in the totals before they are folded into the per-id arrays in one go.
 FOLD_ROWS = 50_000
+#: The rows the per-id arrays are folded from: indices into them, and whole cents.
+KEYED_SCHEMA = {"ident": pl.Int32, "city": pl.Int32, "age": pl.Int32, "cents": pl.Int64}
 #: Batches up to this many rows are counted in plain Python (cheaper than a query).
 SMALL_BATCH = 32
 
@@ -141,15 +143,15 @@ class RunningTotals:
     def _fold(self) -> None:
         """Add the pending rows to the dense per-id arrays (needed only by tombstones)."""
         if self._small:
-            self._pending.append(pl.DataFrame(
-                self._small, schema=["ident", "city", "age", "cents"], orient="row"))
+            self._pending.append(pl.DataFrame(self._small, schema=KEYED_SCHEMA, orient="row"))
         if not self._pending:
             return
-        keyed = pl.concat([f.cast(pl.Int64) for f in self._pending])
+        keyed = pl.concat(self._pending)  # Int32 keys: the largest cell index is ~567k
         self._pending, self._small, self._pending_rows = [], [], 0
         c = pl.col
         by_city = keyed.group_by(idx=c("city") * N_IDS + c("ident")).agg(
-            n=pl.len().cast(pl.Int64), cents=c("cents").sum(), age=(c("age") + AGE_RANGE[0]).sum()
+            n=pl.len().cast(pl.Int64), cents=c("cents").sum(),
+            age=(c("age").cast(pl.Int64) + AGE_RANGE[0]).sum(),
         )
         _scatter_add(self._id_city_n, by_city["idx"], by_city["n"])
         _scatter_add(self._id_city_cents, by_city["idx"], by_city["cents"])
