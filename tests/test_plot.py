@@ -17,6 +17,7 @@ from rich.text import Text
 from rtd_tui.widgets.plot import (
     _fill_boundaries,
     _fill_data,
+    _hd_group,
     _insert_element,
     _matrix_data,
     _set_matrices,
@@ -104,10 +105,25 @@ def test_matrix_cells_equal_plotext(
         assert getattr(ours, name) == getattr(theirs, name), name
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.one_of(st.none(), st.integers(-3, 40)), st.integers(-3, 40)),
+             min_size=1, max_size=80),
+    st.sampled_from([(2, 4), (2, 2), (2, 3), (1, 1)]),
+)
+def test_hd_group_equals_plotext(points: list[tuple[int | None, int]],
+                                 factors: tuple[int, int]) -> None:
+    """Points to braille (and HD) cells and their dots, as plotext groups them."""
+    x, y = [p[0] for p in points], [p[1] for p in points]
+    xf, yf = [factors[0]] * len(x), [factors[1]] * len(x)
+    assert _hd_group(x, y, xf, yf) == PRISTINE.hd_group(x, y, xf, yf)
+
+
 def test_the_replacements_are_installed() -> None:
     assert plotext_utility.fill_data is _fill_data
     assert plotext_utility.get_fill_boundaries is _fill_boundaries
     assert plotext_utility.get_matrix_data is _matrix_data
+    assert plotext_utility.hd_group is _hd_group
     assert plotext_matrix.matrix_class.insert_element is _insert_element
     assert plotext_matrix.matrix_class.set_matrices is _set_matrices
 

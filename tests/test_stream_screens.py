@@ -292,3 +292,18 @@ async def test_a_long_broker_reason_is_cut_on_the_status_line_and_whole_in_the_s
         await pilot.press("s")
         await pilot.pause()
         assert f"unreachable ({reason})" in plain(app.screen.query_one("#stream-summary", Static))
+
+
+@pytest.mark.parametrize("screen_type", [StreamScreen, TailScreen])
+async def test_a_view_draws_once_when_it_opens(
+    screen_type: type[StreamScreen | TailScreen], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One draw on opening, then one per refresh: not two (each on its own timer)."""
+    ticks: list[str] = []
+    tick = screen_type.tick
+    monkeypatch.setattr(screen_type, "tick", lambda self: ticks.append("tick") or tick(self))
+    app = stream_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(screen_type())
+        await pilot.pause()
+        assert ticks == ["tick"]

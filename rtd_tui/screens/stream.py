@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from rtd_tui.consumer import PartitionInfo
 from rtd_tui.pipeline import Pipeline, PipelineStatus
+from rtd_tui.widgets import cell_measure  # noqa: F401  (installs it for these tables)
 from rtd_tui.widgets.footer import FittedFooter
 from rtd_tui.widgets.format import ago, count, rate, safe
 from rtd_tui.widgets.throughput import ThroughputChart
@@ -28,7 +29,11 @@ class PipelineHost(Protocol):
 
 
 class PipelineScreen(Screen[None]):
-    """A screen fed from ``app.pipeline`` on its own UI-thread timer; Esc goes back."""
+    """A screen fed from ``app.pipeline`` on its own UI-thread timer; Esc goes back.
+
+    Textual runs every class's ``on_mount``, this one after a subclass's: a subclass
+    sets its widgets up in its own and does not call this one (that would tick twice
+    per interval, on two timers)."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
@@ -108,7 +113,6 @@ class StreamScreen(PipelineScreen):
         table = self.query_one("#partitions", DataTable)
         for name in PARTITION_COLUMNS:
             table.add_column(name, key=name)
-        super().on_mount()
 
     def tick(self) -> None:
         pipeline = self.pipeline

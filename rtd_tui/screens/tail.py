@@ -78,7 +78,6 @@ class TailScreen(PipelineScreen):
         table = self.query_one("#tail", DataTable)
         for name in TAIL_COLUMNS:
             table.add_column(name, key=name)
-        super().on_mount()
 
     @property
     def table(self) -> DataTable[Text]:

@@ -79,6 +79,34 @@ def _matrix_data(data: list[Any], lim: list[Any], bins: int) -> list[Any]:
     return out
 
 
+def _hd_group(
+    x: list[Any], y: list[Any], xf: list[int], yf: list[int]
+) -> tuple[list[Any], list[Any], list[tuple[int, ...]]]:
+    """plotext's ``hd_group`` (points to the dots of the cells of braille and HD markers)
+    without a fresh dot grid per point: one grid per cell, dots set in it, cells in the
+    order of their first point. As in plotext, a cell's grid takes the shape of its
+    last point's marker, and every dot is placed with the last point's factors."""
+    xfm, yfm, xfl, yfl = max(xf), max(yf), xf[-1], yf[-1]
+    shapes: dict[tuple[Any, Any], tuple[int, int]] = {}
+    keys = []
+    for xi, yi, xfi, yfi in zip(x, y, xf, yf, strict=True):
+        key = (xi // xfm if _numerical(xi) else xi, yi // yfm if _numerical(yi) else yi)
+        keys.append(key)
+        shapes[key] = (xfi, yfi)
+    grids = {key: [[0] * w for _ in range(h)] for key, (w, h) in shapes.items()}
+    floor = math.floor
+    for xi, yi, key in zip(x, y, keys, strict=True):
+        if _numerical(key[0]) and _numerical(key[1]):
+            grids[key][floor(yi % yfl)][floor(xi % xfl)] = 1
+    dots = [tuple(dot for row in reversed(grid) for dot in row) for grid in grids.values()]
+    return [key[0] for key in grids], [key[1] for key in grids], dots
+
+
+def _numerical(value: Any) -> bool:
+    """plotext's ``numerical`` for the numbers it is given here: not None, not NaN."""
+    return value is not None and value == value
+
+
 def _set_matrices(self: Any) -> None:
     """plotext's ``matrix_class.set_matrices``, the background built a row at a time
     instead of one membership test per cell."""
@@ -117,10 +145,11 @@ def _insert_element(
 plotext_utility.no_duplicates = _ordered_unique
 # Same results, less time (each is tested equal to plotext's own): bar charts spent most
 # of their drawing in the two fills and in filling cells, the scatter in mapping its
-# points to cells.
+# points to cells and their dots to braille characters.
 plotext_utility.get_fill_boundaries = _fill_boundaries
 plotext_utility.fill_data = _fill_data
 plotext_utility.get_matrix_data = _matrix_data
+plotext_utility.hd_group = _hd_group
 plotext_matrix.matrix_class.set_matrices = _set_matrices
 plotext_matrix.matrix_class.insert_element = _insert_element
 
