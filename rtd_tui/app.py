@@ -1,75 +1,45 @@
-"""The Textual app: wires the pipeline to the screens, runs the workers, binds the keys.
+"""The Textual app as the user drives it: the keys and what they do, on top of
+``app_base.DashboardApp`` (workers, refresh timer, the redraw decision).
 
-Ingest and render are separate: worker threads run the producer and consumer
-loops and never touch a widget; a timer on the UI thread takes a store snapshot
-and redraws. ``_needs_redraw`` is the one place that decides whether the data views
-are drawn on a tick: only when what they show changed (or a figure that moves with
-time, a decaying rate, needs it), the view is not paused and the dashboard is on
-screen. An unchanged view costs nothing but the status line, and only when its text
-changes.
+Keys act on the store and pipeline (clear, replay, producer controls, filter, pause)
+or open a view over the dashboard (help, stream, tail, produce form, record detail,
+export); views never pile up on each other.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import io
-import signal
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from textual import work
-from textual.app import App, SystemCommand
-from textual.await_complete import AwaitComplete
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
-from textual.screen import ModalScreen, Screen
-from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.screen import Screen
 
 from rtd_tui.actions import ACTIONS
+from rtd_tui.app_base import DashboardApp
 from rtd_tui.control import ControlRefused
 from rtd_tui.export import MIME_TYPES, ExportError, export_frame, export_name, write_frame
-from rtd_tui.filters import describe
-from rtd_tui.hangup import HangUpWatch
-from rtd_tui.pipeline import Pipeline
 from rtd_tui.producer import ProducerControl
 from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.export import ExportScreen
 from rtd_tui.screens.help import HelpScreen
-from rtd_tui.screens.produce_form import ProduceFormScreen, sample_generator
+from rtd_tui.screens.produce_form import ProduceFormScreen
 from rtd_tui.screens.stream import StreamScreen
 from rtd_tui.screens.tail import TailScreen
-from rtd_tui.store import RecordFilter, RecordStore
+from rtd_tui.store import RecordFilter
 from rtd_tui.widgets.filter_bar import FilterBar
-from rtd_tui.widgets.metrics import MetricsBar
-from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import LatestTable
-from rtd_tui.widgets.throughput import ThroughputChart
 
-#: How often the app looks for the first records after start (then: every refresh),
-#: and for how long (a topic that stays empty costs no more than the refresh tick).
-FIRST_DATA_POLL_S = 0.05
-FIRST_DATA_FOR_S = 5.0
-#: Garbage collection: generations 0-1 every second, a full pass every minute
-#: (automatic collection cost 5-15 ms of each 200x60 redraw, measured A/B).
-GC_EVERY_S = 1.0
-GC_FULL_EVERY = 60
-#: How often the app checks that its terminal is still there (when it is not the
-#: controlling terminal, a hang-up sends no SIGHUP).
-HANG_UP_CHECK_S = 1.0
-#: The status line says "last message N s ago" after this many quiet refreshes (or 2 s).
-STALE_REFRESHES = 4
-STALE_MIN_S = 2.0
 #: Actions that only mean something on the dashboard itself.
 DASHBOARD_ONLY = frozenset({"cycle_view", "filter"})
 
 
-class RtdApp(App[int]):
+class RtdApp(DashboardApp):
     """rtd-tui's dashboard application. Its return code is 1 when records were lost."""
 
     TITLE = "rtd-tui"
@@ -78,182 +48,6 @@ class RtdApp(App[int]):
         *(Binding(a.key, a.action, a.label, show=a.show, tooltip=a.description) for a in ACTIONS),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
-
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        *,
-        clock: Callable[[], datetime] = datetime.now,
-        run_workers: bool = True,
-        handle_signals: bool = False,
-        read_only: bool = False,
-    ) -> None:
-        super().__init__()
-        self.read_only = read_only  # `serve --read-only`: nothing is written to the topic
-        self.pipeline = pipeline
-        self.store: RecordStore = pipeline.store
-        self.clock = clock
-        self.run_workers = run_workers
-        self.handle_signals = handle_signals
-        self.paused = False
-        self.redraws = 0
-        self.updated: datetime | None = None
-        self._drawn_version: int | None = None
-        self._first_data_until = 0.0
-        self.record_filter = RecordFilter()
-        self._covered: int | None = None  # raw rows the shown filtered figures cover
-        self._quitting = False
-        self.last_export: Path | None = None
-        self.loss = ""  # why the exit status is 1: records not delivered
-        self._first_data: Timer | None = None
-        self._gc_was_enabled = True
-        self._gc_ticks = 0
-
-    async def on_mount(self) -> None:
-        await self.push_screen(DashboardScreen())
-        self.redraw(force=True)
-        # Garbage collection runs on a timer of its own, not wherever allocations happen to
-        # cross a threshold (mostly: in the middle of a frame). Modules, classes, styles
-        # and widgets made so far live as long as the app: frozen, no pass looks at them.
-        gc.freeze()
-        self._gc_was_enabled = gc.isenabled()
-        gc.disable()
-        self.set_interval(GC_EVERY_S, self._collect_garbage)
-        self.set_interval(self.pipeline.settings.refresh, self.redraw)
-        if self.run_workers:
-            self._produce()
-            self._consume()
-            self._first_data_until = self._loop_time() + FIRST_DATA_FOR_S
-            self._first_data = self.set_interval(FIRST_DATA_POLL_S, self._show_first_data)
-        if self.handle_signals:
-            try:
-                loop = asyncio.get_running_loop()
-                loop.add_signal_handler(signal.SIGTERM, self._quit_soon)
-            except (NotImplementedError, RuntimeError):
-                pass
-            else:
-                watch = HangUpWatch(lambda: loop.call_soon_threadsafe(self._quit_soon))
-                watch.install()
-                self.set_interval(HANG_UP_CHECK_S, watch.check)
-
-    def _show_first_data(self) -> None:
-        """Until the first records are drawn, look for them often: a user who just started
-        the app should not wait up to a whole refresh interval to see data arrive."""
-        if self._first_data is None:
-            return
-        if self.store.version != self._drawn_version:
-            self._first_data.stop()
-            self.redraw()
-            if not self.read_only:  # a read-only view has no produce form
-                self._build_form_samples()
-        elif self._loop_time() > self._first_data_until:
-            self._first_data.stop()
-
-    def _loop_time(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    @work(thread=True, exit_on_error=False, group="form-sample", name="form-samples")
-    def _build_form_samples(self) -> None:
-        """Build the produce form's generator once data shows, so the form opens drawn."""
-        sample_generator()
-
-    def _collect_garbage(self) -> None:
-        """The young generations every tick (a few ms), everything every ``GC_FULL_EVERY``."""
-        self._gc_ticks += 1
-        gc.collect(2 if self._gc_ticks % GC_FULL_EVERY == 0 else 1)
-
-    def on_unmount(self) -> None:
-        """However the app ends (an error included), the loops stop and the broker goes."""
-        if self._gc_was_enabled:
-            gc.enable()
-        gc.unfreeze()
-        if not self._quitting:
-            self._quitting = True
-            self.pipeline.close()
-
-    def _quit_soon(self) -> None:
-        self.call_later(self.action_quit)
-
-    @work(thread=True, exit_on_error=False, group="kafka", name="producer")
-    def _produce(self) -> None:
-        self.pipeline.run_producer()
-
-    @work(thread=True, exit_on_error=False, group="kafka", name="consumer")
-    def _consume(self) -> None:
-        self.pipeline.run_consumer()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that dies becomes a visible error, never a traceback on screen."""
-        if event.state is WorkerState.ERROR and not self._quitting:
-            self.notify(
-                f"{event.worker.name} stopped: {event.worker.error}", severity="error", timeout=30
-            )
-
-    def redraw(self, force: bool = False) -> None:
-        """Timer tick: the data views when ``_needs_redraw`` says so (or ``force``);
-        the status line every tick, which repaints it only when its text changed."""
-        screen = self.dashboard
-        if screen is None or self._quitting:
-            return
-        try:
-            status_line = screen.query_one(StatusLine)
-        except NoMatches:  # the screen is being built or torn down
-            return
-        status = self.pipeline.status()
-        self.pipeline.sample_throughput()  # at most one sample a second, views or not
-        live = self.store.liveness()  # rates on their own clock: they fall when data stops
-        with self.batch_update():
-            if force or self._needs_redraw(screen):
-                snap = self.store.snapshot(self.record_filter)
-                screen.show(snap)
-                self._covered = snap.covered
-                if snap.version != self._drawn_version:  # "updated" follows data, not timers
-                    self.updated = self.clock()
-                self._drawn_version = snap.version
-                self.redraws += 1
-            if not self.paused and self._on_screen(screen):
-                screen.query_one(MetricsBar).show_rate(live.rate)
-                screen.query_one(ThroughputChart).show(self.pipeline.throughput)
-        stale = live.idle if live.idle is not None and live.idle >= self.stale_after else None
-        status_line.show(status, self.updated, self.paused, self._filter_text(), idle=stale)
-
-    def _filter_text(self) -> str:
-        """The active filter and what its figures cover: the window, not every record."""
-        if not self.record_filter.active:
-            return ""
-        covered = "" if self._covered is None else f" (last {self._covered:,} records)"
-        return describe(self.record_filter) + covered
-
-    @property
-    def stale_after(self) -> float:
-        """Seconds without a message before the status line says how long it has been."""
-        return max(STALE_REFRESHES * self.pipeline.settings.refresh, STALE_MIN_S)
-
-    def _needs_redraw(self, screen: DashboardScreen) -> bool:
-        """The one decision whether a tick draws the data views."""
-        if self.paused or not self._on_screen(screen):
-            return False
-        return self.store.version != self._drawn_version
-
-    def _on_screen(self, screen: DashboardScreen) -> bool:
-        """The dashboard is seen: on top, or under a dialog. Hidden, it is not fed; it
-        catches up when it shows again (``pop_screen``)."""
-        top = self.screen
-        return top is screen or (isinstance(top, ModalScreen) and self.screen_stack[-2] is screen)
-
-    def pop_screen(self) -> AwaitComplete:
-        """Close the top screen; a dashboard seen again catches up at once, not a tick later."""
-        done = super().pop_screen()
-        self.call_next(self.redraw)
-        return done
-
-    @property
-    def dashboard(self) -> DashboardScreen | None:
-        """The dashboard screen, wherever it sits in the stack (None before it mounts)."""
-        for screen in self.screen_stack:
-            if isinstance(screen, DashboardScreen) and screen.is_mounted:
-                return screen
-        return None
 
     # ---- actions --------------------------------------------------------------------
     def action_clear(self) -> None:
