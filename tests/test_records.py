@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import statistics
+from array import array
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtd_tui import records
-from rtd_tui.generator import Pools, PoolsBuild, RecordGenerator, draw_pools
+from rtd_tui.generator import POOL_SIZE, Pools, PoolsBuild, RecordGenerator, draw_pools
 from rtd_tui.records import (
     CITIES,
     FIELDS,
@@ -134,6 +135,19 @@ def test_pools_round_trip_through_json() -> None:
     for seed in range(4):
         pools = draw_pools(seed, name_pool=50)
         assert Pools.from_json(pools.to_json()) == pools
+
+
+def test_pools_are_machine_arrays_and_a_short_pool_is_refused() -> None:
+    """The numbers are held as arrays (not 65,536 Python objects per field), sent as
+    their bytes; a pool of the wrong length from the helper is an error, not a short pool."""
+    pools = draw_pools(2, name_pool=50)
+    assert all(isinstance(getattr(pools, f), array) for f in ("picks", "ids", "ages",
+                                                             "values", "cities"))
+    assert len(pools.values) == POOL_SIZE and pools.values[0] == round(pools.values[0], 2)
+    data = json.loads(pools.to_json())
+    data["ids"] = data["ids"][:-4]  # one entry short
+    with pytest.raises(ValueError, match=f"pool of {POOL_SIZE - 1} entries"):
+        Pools.from_json(json.dumps(data))
 
 
 def test_failed_helper_falls_back_to_drawing_in_process(
