@@ -15,7 +15,7 @@ from rtd_tui.records import encode
 from rtd_tui.store import RecordFilter, RecordStore
 from rtd_tui.store.rates import RATE_SPAN_S
 from rtd_tui.store.view import aggregate
-from rtd_tui.store.window import CHUNK_SHARE
+from rtd_tui.store.window import CHUNK_SHARE, FRESH_CHUNKS, RowWindow
 from tests.test_store import assert_matches, batches_of, feed, plain, seeded_records
 
 N = 6_000
@@ -122,6 +122,23 @@ def test_a_sixty_kb_name_is_stored_whole() -> None:
     store.ingest(decode_batch([encode(rec)], [0], [0]))
     row = store.snapshot().latest.row(0, named=True)
     assert row["nome"] == rec["nome"]
+
+
+def test_merged_chunks_keep_every_text_exactly() -> None:
+    """Merging copies the names and timestamps into tight buffers: the rows read back are
+    the ones sent, byte for byte (short inlined texts, accents, 12/13-byte edges, 60 KB)."""
+    names = ["Ana", "Zé", "Ana Luísa 12", "João Pedro 13", "Ana " + "ç" * 30_000,
+             "Maria das Graças Souza"]
+    stamps = ["2026-11-02T14:00:00", "2026-11-02T14:00:00.123456", "2026-11-02T14:00:00+00:00"]
+    recs = [{**big_name_record(10, 1000 + i), "nome": names[i % len(names)],
+             "timestamp": stamps[i % len(stamps)]} for i in range(FRESH_CHUNKS * 8)]
+    window = RowWindow(max_rows=10_000, max_bytes=10**9)
+    for start in range(0, len(recs), 8):
+        part = recs[start : start + 8]
+        window.append(decode_batch([encode(r) for r in part], [0] * 8,
+                                   list(range(start, start + 8))).rows)
+    assert window.chunks == 1  # sealed: merged into one chunk
+    assert plain(window.frame()) == recs
 
 
 def test_window_is_bounded_in_bytes() -> None:

@@ -30,6 +30,14 @@ def _size(frame: pl.DataFrame) -> int:
     return int(frame.estimated_size())
 
 
+def _compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same rows with their two texts copied into tight buffers (``+ ""``: the same
+    strings). Merging shares the decoded batches' string buffers, which grew as the JSON
+    was read and keep their slack: ~14 MB per million rows held. The copy costs ~0.1 µs
+    a row, once per row (the later merges share these tight buffers)."""
+    return frame.with_columns(pl.col("nome") + "", pl.col("timestamp") + "")
+
+
 class RowWindow:
     """The newest rows, within ``max_rows`` and about ``max_bytes``; not thread-safe."""
 
@@ -92,7 +100,7 @@ class RowWindow:
 
     def _seal(self) -> None:
         """Merge the fresh batches into one chunk; it swallows smaller chunks before it."""
-        merged = pl.concat(self._fresh, rechunk=True)
+        merged = _compact(pl.concat(self._fresh, rechunk=True))
         size = self._fresh_bytes
         self._fresh, self._fresh_rows, self._fresh_bytes = [], 0, 0
         while self._sealed:
