@@ -3,8 +3,9 @@
 The consumer thread hands each batch's last messages to ``TailBuffer.add``, which only
 keeps references to them (a few microseconds per batch). Copying their fields out and
 deciding whether each is valid, rejected or a tombstone happen later, when a reader
-asks, by the same ``decode_batch`` the store uses, on just the entries not read yet:
-the consume path pays for neither, and a tail nobody looks at costs nothing.
+asks, by the same ``decode_batch`` the store uses, on just the entries it reads and
+only once each: the consume path pays for neither, a tail nobody looks at costs nothing,
+and one that shows 200 rows classifies 200, not the 2,000 held for lookups.
 """
 
 from __future__ import annotations
@@ -122,7 +123,6 @@ class TailBuffer:
         self.capacity = capacity
         self._lock = threading.Lock()
         self._items: deque[TailEntry | Message] = deque(maxlen=capacity)
-        self._unclassified = 0  # the newest this many items are raw messages, no verdict yet
         self._added = 0
 
     def add(self, messages: Sequence[Message]) -> None:
@@ -132,44 +132,50 @@ class TailBuffer:
         with self._lock:
             self._items.extend(kept)
             self._added += len(kept)
-            self._unclassified += len(kept)
 
     @property
     def added(self) -> int:
         """Changes whenever the content does: readers redraw only then."""
         return self._added
 
-    def entries(self) -> list[TailEntry]:
-        """A snapshot of the held messages, newest last, each with its verdict.
+    def entries(self, newest: int | None = None) -> list[TailEntry]:
+        """A snapshot of the held messages (the ``newest`` last ones when given), newest
+        last, each with its verdict.
 
-        New entries are copied and classified here, under the lock: at most ``capacity``
-        messages, a few milliseconds, and only when somebody looks.
+        Only the messages returned are copied and classified, each once (the result
+        replaces the raw message under the lock): a tail that shows 200 rows pays for
+        200, not for the whole buffer.
         """
         with self._lock:
             items = self._items
-            k = min(self._unclassified, len(items))
-            if k:
-                first = self._added - k
-                raw = islice(items, len(items) - k, None)
-                done = classify([_entry(m, first + i) for i, m in enumerate(raw)])  # type: ignore[arg-type]
-                for _ in range(k):
-                    items.pop()
-                items.extend(done)
-                self._unclassified = 0
-            return list(items)  # type: ignore[arg-type]  # all classified above
+            start = 0 if newest is None else max(len(items) - newest, 0)
+            raw = [i for i in range(start, len(items)) if not isinstance(items[i], TailEntry)]
+            if raw:
+                first = self._added - len(items)  # arrival number of the oldest held
+                done = classify([_entry(items[i], first + i) for i in raw])  # type: ignore[arg-type]
+                for i, entry in zip(raw, done, strict=True):
+                    items[i] = entry
+            return list(islice(items, start, None))  # type: ignore[arg-type]  # classified above
 
     def find(self, partition: int, offset: int) -> TailEntry | None:
         """The held message at ``partition``/``offset``, if it is still in the buffer."""
-        for e in reversed(self.entries()):
-            if (e.partition, e.offset) == (partition, offset):
-                return e
+        with self._lock:
+            items = self._items
+            for i in range(len(items) - 1, -1, -1):
+                item = items[i]
+                if isinstance(item, TailEntry):
+                    if (item.partition, item.offset) == (partition, offset):
+                        return item
+                elif (item.partition(), item.offset()) == (partition, offset):
+                    (entry,) = classify([_entry(item, self._added - len(items) + i)])
+                    items[i] = entry
+                    return entry
         return None
 
     def clear(self) -> None:
         """Forget every held message."""
         with self._lock:
             self._items.clear()
-            self._unclassified = 0
             self._added += 1  # readers see a change
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Sequence
 
+import pytest
 from confluent_kafka import TIMESTAMP_CREATE_TIME, Message, Producer
 from dashboard_kit import fixture_values
 from hypothesis import given
 from hypothesis import strategies as st
 from test_pipeline import running, wait_for
 
+from rtd_tui import tail as tail_module
 from rtd_tui.config import Settings
 from rtd_tui.pipeline import Pipeline
 from rtd_tui.records import MAX_MESSAGE_BYTES
@@ -19,6 +22,7 @@ from rtd_tui.store import RecordStore
 from rtd_tui.tail import (
     VALUE_KEEP,
     TailBuffer,
+    TailEntry,
     ThroughputHistory,
     ThroughputSample,
     safe_str,
@@ -132,6 +136,34 @@ def test_a_message_read_again_is_held_again_with_its_own_seq() -> None:
     assert found is not None and found.seq == 6 and found.status == "rejected"
     tail.clear()
     assert tail.entries() == [] and tail.find(0, 3) is None and tail.added != before + 3
+
+
+def test_reading_the_newest_classifies_only_those_and_each_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    classified: list[int] = []
+    real = tail_module.classify
+
+    def counting(entries: Sequence[TailEntry]) -> list[TailEntry]:
+        classified.append(len(entries))
+        return real(entries)
+
+    monkeypatch.setattr(tail_module, "classify", counting)
+    tail = TailBuffer(capacity=100)
+    tail.add([message(0, i, GOOD[0] if i % 5 else RED) for i in range(100)])
+    newest = tail.entries(10)
+    assert [e.offset for e in newest] == list(range(90, 100))
+    assert classified == [10]  # not the 90 older ones held for lookups
+    assert tail.entries(10) == newest and classified == [10]  # read again: no new work
+    found = tail.find(0, 45)  # an older one, classified on its own when looked up
+    assert found is not None and found.status == "rejected" and found.seq == 45
+    assert classified == [10, 1]
+    everything = tail.entries()
+    assert classified == [10, 1, 89]
+    assert everything[-10:] == newest and everything[45] == found
+    assert [e.seq for e in everything] == list(range(100))
+    assert [e.status == "rejected" for e in everything] == [i % 5 == 0 for i in range(100)]
+    assert tail.entries(0) == [] and tail.entries(500) == everything
 
 
 def test_adds_from_a_thread_while_reading() -> None:

@@ -97,7 +97,7 @@ class TailScreen(PipelineScreen):
         tail = self.pipeline.tail
         if self.following and tail.added != self._drawn_added:
             self._drawn_added = tail.added
-            self._draw(tail.entries()[-TAIL_ROWS:])
+            self._draw(tail.entries(TAIL_ROWS))
         self._mark(tail.added - (self._drawn_added or 0))
 
     def _draw(self, entries: list[TailEntry]) -> None:
