@@ -44,6 +44,9 @@ FIRST_DATA_FOR_S = 5.0
 #: (automatic collection cost 5-15 ms of each 200x60 redraw, measured A/B).
 GC_EVERY_S = 1.0
 GC_FULL_EVERY = 60
+#: Objects made (net of those freed) since the last pass below which the young pass
+#: is skipped: the interpreter's own threshold for generation 0.
+GC_MIN_NEW = gc.get_threshold()[0]
 #: How often the app checks that its terminal is still there (when it is not the
 #: controlling terminal, a hang-up sends no SIGHUP).
 HANG_UP_CHECK_S = 1.0
@@ -134,9 +137,14 @@ class DashboardApp(App[int]):
         sample_generator()
 
     def _collect_garbage(self) -> None:
-        """The young generations every tick (a few ms), everything every ``GC_FULL_EVERY``."""
+        """The young generations when at least ``GC_MIN_NEW`` objects were made since the
+        last pass (a few ms), everything every ``GC_FULL_EVERY`` ticks. An idle app makes
+        few: it skips the young pass, and what little it made waits for the full one."""
         self._gc_ticks += 1
-        gc.collect(2 if self._gc_ticks % GC_FULL_EVERY == 0 else 1)
+        if self._gc_ticks % GC_FULL_EVERY == 0:
+            gc.collect(2)
+        elif gc.get_count()[0] >= GC_MIN_NEW:
+            gc.collect(1)
 
     def on_unmount(self) -> None:
         """However the app ends (an error included), the loops stop and the broker goes."""

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from rtd_tui.app import RtdApp
+from rtd_tui.app_base import GC_FULL_EVERY, GC_MIN_NEW
 from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
 from rtd_tui.decode import decode_batch
@@ -296,11 +297,36 @@ async def test_garbage_is_collected_on_the_apps_timer_and_restored_on_exit() -> 
     app = still_app()
     async with app.run_test(size=SIZE) as pilot:
         assert not gc.isenabled()
-        before = gc.get_stats()[1]["collections"]
+        app._gc_ticks = GC_FULL_EVERY - 2  # the full pass comes on the timer's second tick
+        before = gc.get_stats()[2]["collections"]
         await pilot.pause(2.5)
-        assert gc.get_stats()[1]["collections"] >= before + 2
+        assert gc.get_stats()[2]["collections"] >= before + 1
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+async def test_the_young_pass_waits_for_allocations_and_the_full_pass_does_not() -> None:
+    """An idle app skips the young pass (it would find nothing); the full pass still
+    runs every ``GC_FULL_EVERY`` ticks, so garbage never waits longer than that."""
+    import gc
+
+    app = still_app()
+    async with app.run_test(size=SIZE):
+        stats = gc.get_stats
+        app._gc_ticks = 0
+        gc.collect(1)  # nothing new since
+        young, full = stats()[1]["collections"], stats()[2]["collections"]
+        app._collect_garbage()
+        assert (stats()[1]["collections"], stats()[2]["collections"]) == (young, full)
+        made = [set() for _ in range(GC_MIN_NEW)]  # no free list: each one is new
+        app._collect_garbage()
+        assert (stats()[1]["collections"], stats()[2]["collections"]) == (young + 1, full)
+        del made
+        app._gc_ticks = GC_FULL_EVERY - 1
+        gc.collect(1)
+        young = stats()[1]["collections"]
+        app._collect_garbage()
+        assert (stats()[1]["collections"], stats()[2]["collections"]) == (young, full + 1)
 
 
 def add_records(store: RecordStore, first: int, n: int) -> None:
