@@ -2,8 +2,9 @@
 
 Every record is generated, encoded and decoded on its own (``RecordSource``), as the
 app's are: no row shares its strings with another. Each measurement runs in its own
-subprocess (``python -m benchmarks.memory ...``)
-so one cannot inflate the other. The process imports the whole dashboard (Textual
+subprocess (``python -m benchmarks.memory ...``), with the allocator options the app's
+entry point sets (``rtd_tui.allocator``), so one cannot inflate the other. The process
+imports the whole dashboard (Textual
 included), ingests decoded batches as the consumer does, and takes a snapshot the
 way each redraw does.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 from benchmarks.common import Figure, peak_rss_mb, rss_mb
 from benchmarks.terminal import Terminal
 from benchmarks.terminal import rss_mb as process_rss_mb
+from rtd_tui.allocator import ENV, MALLOC_CONF
 
 TARGET_MB = 250.0
 TARGET_FLAT = 0.10
@@ -68,9 +71,12 @@ def _stream(count: int, window: int) -> dict[str, float]:
 
 
 def _run(*args: str) -> dict[str, float]:
+    # The allocator options the app's entry point sets (polars, loaded here, has put
+    # its own defaults into this process's environment, where the app has none).
+    env = {**os.environ, ENV: MALLOC_CONF}
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.memory", *args],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=env,
     )
     if result.returncode != 0:
         raise RuntimeError(f"memory run {args} failed:\n{result.stderr[-2000:]}")

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rtd_tui.allocator import configure as configure_allocator
 from rtd_tui.command_line import EXIT_USAGE, build_parser
 from rtd_tui.config import ConfigError, Settings
 from rtd_tui.options import resolve, settings_from
@@ -134,6 +135,7 @@ def keep_bytecode() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rtd-tui`` script."""
+    configure_allocator()  # before anything loads polars
     keep_bytecode()
     parser = build_parser()
     args = parser.parse_args(argv)
