@@ -1,7 +1,7 @@
 """``uv run python -m benchmarks [--quick]``: run every benchmark and print one table.
 
 A full run (about 30 minutes, ten of them the running app's memory) also writes the
-table, with the machine it ran on, to ``benchmarks/RESULTS.md`` and the README.
+table, with the machine it ran on, to ``benchmarks/RESULTS.md`` and ``docs/performance.md``.
 Apache Kafka comes from the package's ``KafkaServer`` (Java 17+ and the Maven-cached
 jars); without it those rows say why they are missing. ``--app-minutes`` shortens the
 running app's memory figure (10 in a full run).
@@ -22,9 +22,9 @@ from benchmarks.common import Figure, Sizes, apache_kafka, java_version, machine
 from rtd_tui.broker import EmbeddedBroker
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-README = Path(__file__).resolve().parents[1] / "README.md"
-#: The README shows the latest full table between these two lines.
-README_MARKERS = ("<!-- benchmark results: written by `python -m benchmarks` -->",
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+#: docs/performance.md shows the latest full table between these two lines.
+PAGE_MARKERS = ("<!-- benchmark results: written by `python -m benchmarks` -->",
                   "<!-- end of benchmark results -->")
 SECTIONS = ("cpu", "ingest", "producer", "redraw", "memory", "latency", "store", "app-memory")
 
@@ -123,16 +123,16 @@ def report(figures: list[Figure], sizes_label: str, load_at_start: str) -> str:
     return "\n".join(lines)
 
 
-def update_readme(readme: Path, results: str) -> None:
-    """Put the machine and the table of ``results`` between the README's markers."""
-    start, end = README_MARKERS
-    text = readme.read_text(encoding="utf-8")
+def update_page(page: Path, results: str) -> None:
+    """Put the machine and the table of ``results`` between the page's markers."""
+    start, end = PAGE_MARKERS
+    text = page.read_text(encoding="utf-8")
     head, found, rest = text.partition(start)
     _, found_end, tail = rest.partition(end)
     if not (found and found_end):
-        raise RuntimeError(f"{readme.name} lacks the benchmark markers")
+        raise RuntimeError(f"{page.name} lacks the benchmark markers")
     body = results.split("\n", 2)[2].strip()  # without the title line
-    readme.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
+    page.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         RESULTS.write_text(text, encoding="utf-8")
         print(f"written to {RESULTS}", file=sys.stderr)
     if full:
-        update_readme(README, text)
-        print(f"table copied into {README}", file=sys.stderr)
+        update_page(PAGE, text)
+        print(f"table copied into {PAGE}", file=sys.stderr)
     misses = [f for f in figures if f.ok is False]
     return 1 if misses else 0
 
