@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.terminal import rtd_command
+from benchmarks.terminal import clean_env, rtd_command
 
 ENGINES = ("mock", "kafka")
 
@@ -24,7 +24,8 @@ def one_run(engine: str) -> tuple[float, float]:
     """(seconds to the address, seconds from SIGINT to the exit) of one broker."""
     started = time.monotonic()
     proc = subprocess.Popen([*rtd_command(), "broker", "--engine", engine],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=clean_env())
     assert proc.stdout is not None
     if not proc.stdout.readline().strip():
         proc.kill()

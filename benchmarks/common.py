@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -136,13 +135,11 @@ def machine() -> dict[str, str]:
     import confluent_kafka
 
     return {
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "cpus": f"{os.cpu_count()} (nproc), {cpu}",
         "ram": ram,
         "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
         "libraries": f"{versions}, librdkafka {confluent_kafka.libversion()[0]}",
         "os": platform.platform(),
-        "load average (1/5/15 min, at the end)": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 

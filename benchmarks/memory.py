@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from benchmarks.common import Figure, peak_rss_mb, rss_mb
-from benchmarks.terminal import Terminal
+from benchmarks.terminal import Terminal, clean_env
 from benchmarks.terminal import rss_mb as process_rss_mb
 from rtd_tui.allocator import ENV, MALLOC_CONF
 
@@ -73,7 +72,7 @@ def _stream(count: int, window: int) -> dict[str, float]:
 def _run(*args: str) -> dict[str, float]:
     # The allocator options the app's entry point sets (polars, loaded here, has put
     # its own defaults into this process's environment, where the app has none).
-    env = {**os.environ, ENV: MALLOC_CONF}
+    env = clean_env(**{ENV: MALLOC_CONF})
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.memory", *args],
         capture_output=True, text=True, check=False, env=env,

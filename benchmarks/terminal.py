@@ -3,7 +3,9 @@ headless producer and broker as plain subprocesses, and their CPU time and memor
 read from ``/proc``.
 
 Every benchmark that measures "the app as it is used" starts the same command lines a
-user types (``rtd-tui``, ``rtd-tui -b ADDR``, ``rtd-tui produce``, ``rtd-tui broker``).
+user types (``rtd-tui``, ``rtd-tui -b ADDR``, ``rtd-tui produce``, ``rtd-tui broker``),
+in an environment without the caller's ``RTD_*`` variables: only the command line sets
+what is measured.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def rtd_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "rtd_tui"]
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any ``RTD_*`` variable, plus ``extra``."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("RTD_")}, **extra}
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of one process so far (``/proc/PID/stat``), in seconds."""
     stat = Path(f"/proc/{pid}/stat").read_text()
@@ -47,9 +54,11 @@ def rss_mb(pid: int) -> float:
 
 
 class Process:
-    """A subprocess of ours, stopped with SIGINT (then killed) when closed."""
+    """A subprocess of ours in a clean environment (``clean_env`` unless ``env`` is given),
+    stopped with SIGINT (then killed) when closed."""
 
     def __init__(self, args: list[str], **popen: object) -> None:
+        popen.setdefault("env", clean_env())
         self.proc = subprocess.Popen(args, start_new_session=True, **popen)  # type: ignore[call-overload]
 
     @property
@@ -109,7 +118,7 @@ class Terminal(Process):
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self._logs = tempfile.mkdtemp(prefix="rtd-bench-")
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
+        env = clean_env(TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
         super().__init__([*rtd_command(), *args, "--log-file", f"{self._logs}/rtd.log"],
                          stdin=slave, stdout=slave, stderr=slave, env=env,
                          preexec_fn=_take_terminal)
