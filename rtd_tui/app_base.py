@@ -31,7 +31,7 @@ from rtd_tui.hangup import HangUpWatch
 from rtd_tui.pipeline import Pipeline
 from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.produce_form import sample_generator
-from rtd_tui.store import RecordFilter, RecordStore
+from rtd_tui.store import DashboardStore, RecordFilter
 from rtd_tui.widgets.metrics import MetricsBar
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.throughput import ThroughputChart
@@ -70,7 +70,7 @@ class DashboardApp(App[int]):
         super().__init__()
         self.read_only = read_only  # `serve --read-only`: nothing is written to the topic
         self.pipeline = pipeline
-        self.store: RecordStore = pipeline.store
+        self.store: DashboardStore = pipeline.store
         self.clock = clock
         self.run_workers = run_workers
         self.handle_signals = handle_signals

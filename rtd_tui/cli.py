@@ -78,8 +78,14 @@ def make_app(
     from rtd_tui.pipeline import Pipeline
     from rtd_tui.store import RecordStore
 
-    pipeline = Pipeline(settings, store or RecordStore(
-        window=settings.window, window_bytes=settings.window_bytes), generator)
+    if settings.source == "aggregates":
+        from rtd_tui.aggregates.pipeline import AggregatesPipeline
+        from rtd_tui.aggregates.store import AggregateStore
+
+        pipeline: Pipeline = AggregatesPipeline(settings, AggregateStore(), generator)
+    else:
+        pipeline = Pipeline(settings, store or RecordStore(
+            window=settings.window, window_bytes=settings.window_bytes), generator)
     if start:  # before the UI import: the generator builds meanwhile
         pipeline.start(progress) if progress else pipeline.start()
     from rtd_tui.app import RtdApp
@@ -117,6 +123,8 @@ def run_dashboard(settings: Settings) -> int:
 
 def run_serve_command(args: argparse.Namespace, settings: Settings) -> int:
     """``rtd-tui serve``: check the configuration, then serve until Ctrl-C or SIGTERM."""
+    if settings.source != "raw":
+        raise ConfigError("--source aggregates is for the terminal dashboard, not serve")
     setup_logging(settings.log_file)
     check_kafka_config(settings)
     from rtd_tui.serve import run_serve

@@ -107,6 +107,11 @@ def _dashboard_options(parser: argparse.ArgumentParser) -> None:
     _add(view, "--export-dir", dest="export_dir", metavar="DIR", help="folder for exports")
     _add(view, "--log-file", dest="log_file", metavar="PATH",
          help="where logs go (librdkafka's included)")
+    _add(view, "--source", dest="source", metavar="raw|aggregates",
+         help="what the figures come from: every raw message, or the aggregates a Flink job "
+         "(`rtd-tui aggregate`) keeps of them (see docs/flink.md)")
+    _add(view, "--aggregates-topic", dest="aggregates_topic", metavar="TOPIC",
+         help="the job's upsert topic, with --source aggregates")
     _add(view, "--engine", dest="engine", metavar="mock|kafka|auto",
          help="the local broker when there is no -b: librdkafka's mock (the default, starts at "
          "once) or Apache Kafka as a child process (Java 17+; 10-15 s to start)")

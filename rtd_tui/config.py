@@ -29,6 +29,7 @@ _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 DEFAULT_FLUSH_TIMEOUT = 10.0
 KAFKA_LOGGER = "rtd_tui.kafka"
 ENGINES = ("kafka", "mock", "auto")
+SOURCES = ("raw", "aggregates")
 
 #: Substrings that mark a librdkafka property as secret (its value is never displayed).
 _SECRET_MARKERS = ("password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl_key")
@@ -204,6 +205,14 @@ def parse_host(text: str) -> str:
     return host
 
 
+def parse_source(text: str) -> str:
+    """``raw`` (every message of the topic) or ``aggregates`` (a Flink job's results)."""
+    value = text.strip().lower()
+    if value not in SOURCES:
+        raise ConfigError(f"unknown source {text!r}: use raw or aggregates")
+    return value
+
+
 def parse_switch(text: str) -> bool:
     """``on``/``off`` (also true/false, yes/no, 1/0)."""
     try:
@@ -231,6 +240,8 @@ class Settings:
     export_dir: Path = field(default_factory=default_export_dir)
     log_file: Path | None = None
     engine: str = "mock"  # the local broker when bootstrap_servers is None: see parse_engine
+    source: str = "raw"  # what the dashboard reads: every raw message, or a job's aggregates
+    aggregates_topic: str | None = None  # None: ``<topic>-aggregates``
 
     @property
     def embedded(self) -> bool:

@@ -36,6 +36,7 @@ from rtd_tui.config import (
     parse_rate,
     parse_refresh,
     parse_size,
+    parse_source,
     parse_start,
     parse_switch,
     parse_topic,
@@ -84,6 +85,9 @@ OPTIONS: dict[str, Option] = {
     "serve_host": Option("RTD_SERVE_HOST", parse_host, "127.0.0.1", "127.0.0.1"),
     "serve_port": Option("RTD_SERVE_PORT", parse_port, 8501, "8501"),
     "read_only": Option("RTD_READ_ONLY", parse_switch, False),
+    "source": Option("RTD_SOURCE", parse_source, "raw", "raw"),
+    "aggregates_topic": Option("RTD_AGGREGATES_TOPIC", parse_topic, None,
+                               "<topic>-aggregates"),
 }
 
 
@@ -153,6 +157,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise ConfigError(
             "--engine chooses the local broker, and -b/--bootstrap-servers replaces it: use one"
         )
+    source, aggregates_topic = resolve(args, "source"), resolve(args, "aggregates_topic")
+    if aggregates_topic is not None and source != "aggregates":
+        raise ConfigError("--aggregates-topic needs --source aggregates")
+    if aggregates_topic is not None and aggregates_topic == common["topic"]:
+        raise ConfigError(f"--aggregates-topic {aggregates_topic} is the raw topic itself")
     export_dir: Path = resolve(args, "export_dir") or default_export_dir()
     if export_dir.exists() and not export_dir.is_dir():
         raise ConfigError(f"--export-dir {export_dir} is not a folder")
@@ -166,4 +175,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
         export_dir=export_dir,
         log_file=resolve(args, "log_file"),
         engine=engine or "mock",
+        source=source,
+        aggregates_topic=aggregates_topic,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from confluent_kafka import Producer
 
@@ -22,11 +23,24 @@ from rtd_tui.kafka_engine import KafkaServer
 from rtd_tui.kafka_jars import Progress, no_progress
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
 from rtd_tui.publish import Publisher
-from rtd_tui.store import RecordStore
+from rtd_tui.store import DashboardStore, RecordStore
 from rtd_tui.tail import TailBuffer, ThroughputHistory
 
 FLUSH_TIMEOUT_S = 1.0
 LOOP_EXIT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    """The aggregating job, as ``--source aggregates`` sees it (None fields: not known yet)."""
+
+    aggregates_topic: str
+    lag: int | None  # raw messages the job has not read (None: it committed no offsets yet)
+    lag_s: float | None  # how far behind the newest raw message its newest read one is
+    newest_age_s: float | None  # seconds since the newest aggregate was written
+    malformed: int = 0  # aggregate messages that broke the contract
+    last_error: str = ""
+    note: str = ""  # what this view cannot show, in the job's words
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +54,22 @@ class PipelineStatus:
     rate: float | None
     produced: ProducerStats
     partitions: tuple[PartitionInfo, ...]
+    job: JobProgress | None = None  # set when the dashboard shows a job's aggregates
+
+
+class StreamReader(Protocol):
+    """The loop that fills the store: ``ConsumeLoop`` (raw) or the aggregates reader."""
+
+    status: LinkStatus
+
+    @property
+    def partitions(self) -> tuple[PartitionInfo, ...]: ...
+
+    def clear(self) -> int: ...
+
+    def request_replay(self) -> int: ...
+
+    def run(self, stop: threading.Event) -> None: ...
 
 
 class Pipeline:
@@ -48,7 +78,7 @@ class Pipeline:
     def __init__(
         self,
         settings: Settings,
-        store: RecordStore,
+        store: DashboardStore,
         generator: RecordGenerator | PoolsBuild | None = None,
     ) -> None:
         self.settings = settings
@@ -61,7 +91,7 @@ class Pipeline:
         self.bootstrap = settings.bootstrap_servers or ""
         self.producer: ProduceLoop | None = None
         self.publisher: Publisher | None = None  # one-off sends (form), same client
-        self.consumer: ConsumeLoop | None = None
+        self.consumer: StreamReader | None = None
         self.tail = TailBuffer()  # fed by the consumer thread, read by the tail views
         self.throughput = ThroughputHistory()  # sampled by UI timers: sample_throughput()
 
@@ -90,10 +120,14 @@ class Pipeline:
                                    on_queued=self.control.wake)
         mock = isinstance(self.broker, EmbeddedBroker)  # answers a fetch only after the wait
         fetch = {} if mock else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
-        self.consumer = ConsumeLoop(
-            settings.client_config(self.bootstrap, **fetch), settings.topic, self.store,
-            start_from=settings.start_from, on_tail=self.tail.add,
-        )
+        self.consumer = self.reader(settings.client_config(self.bootstrap, **fetch))
+
+    def reader(self, config: dict[str, object]) -> StreamReader:
+        """The loop that reads the topic into the store: every raw message, here."""
+        if not isinstance(self.store, RecordStore):
+            raise TypeError(f"the raw topic is read into a RecordStore, not {self.store!r}")
+        return ConsumeLoop(config, self.settings.topic, self.store,
+                           start_from=self.settings.start_from, on_tail=self.tail.add)
 
     @property
     def broker_label(self) -> str:

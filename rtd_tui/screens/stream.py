@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from rtd_tui.consumer import PartitionInfo
-from rtd_tui.pipeline import Pipeline, PipelineStatus
+from rtd_tui.pipeline import JobProgress, Pipeline, PipelineStatus
 from rtd_tui.widgets import cell_measure  # noqa: F401  (installs it for these tables)
 from rtd_tui.widgets.footer import FittedFooter
 from rtd_tui.widgets.format import ago, count, rate, safe
@@ -75,6 +75,34 @@ def stream_summary(status: PipelineStatus) -> Text:
     return line
 
 
+def job_summary(job: JobProgress) -> Text:
+    """With ``--source aggregates``: the job's lag on the raw topic (its committed
+    offsets are the partitions' positions), how old its newest aggregate is, and what
+    the view cannot show."""
+    line = Text()
+    line.append("job ", style="dim")
+    line.append(safe(job.aggregates_topic), style="bold cyan")
+    line.append(*SEPARATOR)
+    line.append("lag ", style="dim")
+    if job.lag is None:
+        line.append("no committed offsets", style="bold yellow")
+    else:
+        line.append(count(job.lag), style="bold yellow" if job.lag else "bold")
+        if job.lag_s is not None:
+            line.append(f" ({ago(job.lag_s)})")
+    line.append(*SEPARATOR)
+    line.append("newest aggregate ", style="dim")
+    line.append("—" if job.newest_age_s is None else f"{ago(job.newest_age_s)} ago",
+                style="bold")
+    if job.malformed:
+        line.append(*SEPARATOR)
+        line.append(f"{count(job.malformed)} malformed: {safe(job.last_error)}", style="bold red")
+    if job.note:
+        line.append("\n")
+        line.append(safe(job.note), style="yellow")
+    return line
+
+
 def partition_row(info: PartitionInfo) -> tuple[Text, ...]:
     """One table row; the lag is highlighted when the consumer is behind, and the last
     column says how long the partition has been quiet."""
@@ -92,6 +120,7 @@ class StreamScreen(PipelineScreen):
 
     DEFAULT_CSS = """
     StreamScreen #stream-summary { height: 1; background: $panel; padding: 0 1; }
+    StreamScreen #job-summary { height: auto; background: $panel; padding: 0 1; display: none; }
     StreamScreen #partitions-box { height: auto; max-height: 50%; border: round $primary-darken-1; }
     StreamScreen #partitions { height: auto; max-height: 100%; }
     StreamScreen ThroughputChart { height: 1fr; border: round $primary-darken-1; }
@@ -103,6 +132,7 @@ class StreamScreen(PipelineScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="stream-summary")
+        yield Static(id="job-summary")
         with Vertical(id="partitions-box"):
             yield DataTable[Text](id="partitions", cursor_type="row", zebra_stripes=True)
         yield ThroughputChart(id="stream-throughput")
@@ -124,6 +154,10 @@ class StreamScreen(PipelineScreen):
                 return
             self._shown = status
             self.query_one("#stream-summary", Static).update(stream_summary(status))
+            if status.job is not None:
+                job = self.query_one("#job-summary", Static)
+                job.display = True
+                job.update(job_summary(status.job))
             table: DataTable[Text] = self.query_one("#partitions", DataTable)
             row = table.cursor_row
             table.clear()

@@ -82,7 +82,7 @@ class RecordStore:
             fresh = self._ledger.take(batch)
             rows = fresh.rows
             if fresh.tombstones:
-                rows = _drop_deleted(rows, fresh.tombstones)
+                rows = drop_deleted(rows, fresh.tombstones)
                 ids = sorted({t[2] for t in fresh.tombstones
                               if ID_RANGE[0] <= t[2] <= ID_RANGE[1]})
                 self._totals.delete_ids(ids)
@@ -183,7 +183,7 @@ class RecordStore:
                               self._scatter_points)
 
 
-def _drop_deleted(rows: pl.DataFrame, tombstones: list[tuple[int, int, int]]) -> pl.DataFrame:
+def drop_deleted(rows: pl.DataFrame, tombstones: list[tuple[int, int, int]]) -> pl.DataFrame:
     """The rows no tombstone of the same batch deletes: those of its id and partition
     that come before it (rows of other partitions have no order relative to it)."""
     low, high = ID_RANGE

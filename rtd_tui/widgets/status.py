@@ -50,6 +50,12 @@ class StatusLine(Static):
             line.append(f" ({shorten(safe(link.detail))})", style="dim")
         if idle is not None:  # beside the link state: a quiet stream never looks alive
             line.append(f" · last message {ago(idle)} ago", style="bold yellow")
+        if status.job is not None:  # which source the figures come from
+            line.append(*SEPARATOR)
+            line.append("source ", style="dim")
+            line.append(f"aggregates {status.job.aggregates_topic}", style="bold cyan")
+            if status.job.malformed:
+                line.append(f" {count(status.job.malformed)} malformed", style="bold red")
         line.append(*SEPARATOR)
         line.append("producer ", style="dim")
         if status.producer_on:
