@@ -52,7 +52,8 @@ def job_output(raw: list[Raw]) -> list[Message]:
                 tombstones += 1
                 by_id.pop(int(m.key), None)
             else:
-                rejected["tombstone without key" if m.key is None else "tombstone with bad key"] += 1
+                bad = "tombstone without key" if m.key is None else "tombstone with bad key"
+                rejected[bad] += 1
             continue
         try:
             record = decode(m.value)

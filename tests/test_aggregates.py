@@ -86,9 +86,10 @@ def fixture_raw() -> list[Raw]:
     """The checked-in records on 4 partitions, some malformed ones, and tombstones of
     the first five ids (after their records)."""
     values = fixture_values(400)
-    raw = [Raw(i % 4, i // 4, json.loads(v)["id"].__str__().encode(), v, 1_000 + i)
+    raw = [Raw(i % 4, i // 4, str(json.loads(v)["id"]).encode(), v, 1_000 + i)
            for i, v in enumerate(values)]
-    bad = [b"{oops", b'{"id": 1}', b"  ", json.dumps({**json.loads(values[0]), "idade": 5}).encode()]
+    young = json.dumps({**json.loads(values[0]), "idade": 5}).encode()
+    bad = [b"{oops", b'{"id": 1}', b"  ", young]
     raw += [Raw(0, 100 + i, b"1", v, 2_000 + i) for i, v in enumerate(bad)]
     ids = sorted({json.loads(v)["id"] for v in values})[:5]
     raw += [Raw(1, 100 + i, str(ident).encode(), None, 3_000 + i) for i, ident in enumerate(ids)]
