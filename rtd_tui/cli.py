@@ -22,6 +22,7 @@ from rtd_tui.config import ConfigError, Settings
 from rtd_tui.options import resolve, settings_from
 
 if TYPE_CHECKING:
+    from rtd_tui.aggregates.store import AggregateStore
     from rtd_tui.app import RtdApp
     from rtd_tui.generator import PoolsBuild, RecordGenerator
     from rtd_tui.store import RecordStore
@@ -64,7 +65,7 @@ def check_kafka_config(settings: Settings) -> None:
 def make_app(
     settings: Settings,
     *,
-    store: RecordStore | None = None,
+    store: RecordStore | AggregateStore | None = None,
     generator: RecordGenerator | PoolsBuild | None = None,
     clock: Callable[[], datetime] = datetime.now,
     start: bool = True,
@@ -74,6 +75,7 @@ def make_app(
     """The app the user gets, with data, clock and workers injectable (tests use it too).
 
     ``progress`` hears how the start of a local Apache Kafka goes (before any UI).
+    With ``--source aggregates`` the store, if given, is an ``AggregateStore``.
     """
     from rtd_tui.pipeline import Pipeline
     from rtd_tui.store import RecordStore
@@ -82,7 +84,9 @@ def make_app(
         from rtd_tui.aggregates.pipeline import AggregatesPipeline
         from rtd_tui.aggregates.store import AggregateStore
 
-        pipeline: Pipeline = AggregatesPipeline(settings, AggregateStore(), generator)
+        if store is not None and not isinstance(store, AggregateStore):
+            raise TypeError("--source aggregates draws from an AggregateStore")
+        pipeline: Pipeline = AggregatesPipeline(settings, store or AggregateStore(), generator)
     else:
         pipeline = Pipeline(settings, store or RecordStore(
             window=settings.window, window_bytes=settings.window_bytes), generator)

@@ -70,6 +70,7 @@ PRECEDENCE: list[tuple[str, list[str], str, str, Any, Any, Any]] = [
      Path("envdir"), default_export_dir()),
     ("log_file", ["--log-file", "f.log"], "RTD_LOG_FILE", "e.log", Path("f.log"), Path("e.log"),
      None),
+    ("source", ["--source", "aggregates"], "RTD_SOURCE", "RAW", "aggregates", "raw", "raw"),
 ]
 PRODUCE_PRECEDENCE: list[tuple[str, list[str], str, str, Any, Any, Any]] = [
     ("count", ["--count", "5"], "RTD_COUNT", "9", 5, 9, None),
@@ -200,6 +201,13 @@ def test_each_help_describes_the_topic_for_its_command(run_rtd: Run) -> None:
 BAD: list[tuple[list[str], dict[str, str], str, str]] = [
     # argv, environment, stderr prefix, a fragment the message must carry
     (["-X", "foo"], {}, "rtd-tui", "malformed property 'foo'"),
+    (["--source", "flink"], {}, "rtd-tui", "unknown source 'flink': use raw or aggregates"),
+    (["--aggregates-topic", "t-agg"], {}, "rtd-tui",
+     "--aggregates-topic needs --source aggregates"),
+    (["--source", "aggregates", "-t", "t", "--aggregates-topic", "t"], {}, "rtd-tui",
+     "is the raw topic itself"),
+    (["--aggregates-topic", "a b"], {}, "rtd-tui", "invalid topic name"),
+    (["serve", "--source", "aggregates"], {}, "rtd-tui serve", "not serve"),
     (["-X", "=x"], {}, "rtd-tui", "malformed property"),
     (["--from", "sideways"], {}, "rtd-tui", "'sideways'"),
     (["--rate", "-1"], {}, "rtd-tui", "argument --rate"),
