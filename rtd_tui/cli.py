@@ -134,7 +134,8 @@ def run_serve_command(args: argparse.Namespace, settings: Settings) -> int:
     from rtd_tui.serve import run_serve
 
     return run_serve(settings, resolve(args, "serve_host"), resolve(args, "serve_port"),
-                     read_only=resolve(args, "read_only"))
+                     read_only=resolve(args, "read_only"),
+                     allow_hosts=resolve(args, "allow_hosts"))
 
 
 def keep_bytecode() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from rtd_tui import __version__
-from rtd_tui.config import ConfigError, parse_property
+from rtd_tui.config import ConfigError, parse_host, parse_property
 from rtd_tui.options import OPTIONS
 
 EXIT_USAGE = 2
@@ -196,6 +196,11 @@ def _serve_parser(sub: Any) -> None:
     _add(web, "--host", dest="serve_host", metavar="HOST",
          help="address to listen on; anything but loopback lets others produce and delete")
     _add(web, "--port", dest="serve_port", metavar="PORT", help="TCP port to listen on")
+    _add(web, "--allow-host", dest="allow_hosts", metavar="NAME", action="append",
+         type=_flag(parse_host),
+         help="also answer requests for this Host name (e.g. a reverse proxy's), repeatable; "
+         "only 127.0.0.1, localhost, ::1 and --host are answered otherwise; the variable "
+         "takes a comma-separated list")
     _add(web, "--read-only", dest="read_only", action="store_true",
          help="no producer controls, produce form, delete or re-produce; the variable "
          "takes on/off")

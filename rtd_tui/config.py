@@ -213,6 +213,11 @@ def parse_source(text: str) -> str:
     return value
 
 
+def parse_hosts(text: str) -> tuple[str, ...]:
+    """Comma-separated host names (``RTD_ALLOW_HOSTS``)."""
+    return tuple(parse_host(name) for name in text.split(","))
+
+
 def parse_switch(text: str) -> bool:
     """``on``/``off`` (also true/false, yes/no, 1/0)."""
     try:

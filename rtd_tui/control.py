@@ -6,7 +6,8 @@ private (0700) folder owned by ``serve``: one JSON line per request, one JSON li
 of state per answer. ``ControlServer`` answers with the real ``ProducerControl``
 and ``ProducerStats``; ``RemoteProducerControl`` is the tabs' stand-in with the
 same interface, so the app's actions do not know where the producer runs.
-With ``read_only`` the server refuses every change, whatever a tab asks.
+With ``read_only`` the server refuses every change, whatever a tab asks. A new tab
+also gets its settings here (``fetch_session``), so they are never written to disk.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class ControlServer:
     """Serve ``control`` and ``stats`` on ``path`` from a thread until ``close()``."""
 
     def __init__(
-        self, path: Path, control: ProducerControl, stats: ProducerStats, *, read_only: bool
+        self, path: Path, control: ProducerControl, stats: ProducerStats, *, read_only: bool,
+        session: dict[str, Any] | None = None,
     ) -> None:
         owner = self
 
@@ -69,6 +71,7 @@ class ControlServer:
         self.control = control
         self.stats = stats
         self.read_only = read_only
+        self.session = session  # what ``fetch_session`` gets (JSON values)
         self.path = path
         self._clients: set[socket.socket] = set()  # open connections, ended by close()
         self._server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
@@ -80,12 +83,15 @@ class ControlServer:
         self._thread.start()
 
     def answer(self, line: bytes) -> dict[str, Any]:
-        """One request (``state``, ``toggle``, ``scale`` with ``factor``) to its answer."""
+        """One request (``state``, ``session``, ``toggle``, ``scale`` with ``factor``) to its
+        answer."""
         try:
             request = json.loads(line)
             op = request["op"]
         except (ValueError, KeyError, TypeError):
             return {"error": "malformed request"}
+        if op == "session":
+            return {"session": self.session} if self.session else {"error": "no session here"}
         if op != "state":
             if self.read_only:
                 return {"error": "read-only: the producer cannot be changed"}
@@ -105,6 +111,21 @@ class ControlServer:
             with contextlib.suppress(OSError):
                 client.shutdown(socket.SHUT_RDWR)
         self.path.unlink(missing_ok=True)
+
+
+def fetch_session(path: Path) -> Any:
+    """The session the ``ControlServer`` at ``path`` holds; ``ControlRefused`` if none."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(REQUEST_TIMEOUT_S)
+            sock.connect(str(path))
+            sock.sendall(b'{"op": "session"}\n')
+            answer = json.loads(sock.makefile("rb").readline() or b"{}")
+    except (OSError, ValueError) as exc:
+        raise ControlRefused(f"cannot reach serve at {path}: {exc}") from None
+    if "session" not in answer:
+        raise ControlRefused(answer.get("error", "no answer from serve"))
+    return answer["session"]
 
 
 class RemoteProducerControl(ProducerControl):

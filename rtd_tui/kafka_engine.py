@@ -4,7 +4,8 @@
 tests all run this class. It runs ``kafka.Kafka`` from the jars of ``kafka_jars``
 on loopback ports, with its data, configuration and log in one folder (see
 ``kafka_config``): a temporary one (removed by ``close()``), or a given
-``data_dir`` that keeps the topics across restarts. The JVM's own output and the
+``data_dir`` that keeps the topics across restarts. A temporary folder left by a
+killed process is removed by the next start (``scratch``). The JVM's own output and the
 broker log go to files in that folder, never to the terminal. On Linux the JVM
 gets SIGTERM if the thread that started it dies, so a killed parent leaves no
 broker behind.
@@ -14,11 +15,9 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +44,7 @@ from rtd_tui.kafka_jars import (
     no_progress,
     require,
 )
+from rtd_tui.scratch import make_folder, remove_folder
 
 START_TIMEOUT_S = 120.0  # CPU-bound: 6-9 s on 2 cores at load 4-8, 30 s at load 16
 STOP_TIMEOUT_S = 20.0
@@ -53,6 +53,7 @@ JVM_OPTS = ("-Xms256m", "-Xmx768m", "-XX:+UseSerialGC")
 #: For the short tool runs (formatting) only: the quick compiler alone starts ~0.8 s sooner.
 TOOL_OPTS = ("-XX:TieredStopAtLevel=1",)
 PR_SET_PDEATHSIG = 1
+SCRATCH_PREFIX = "rtd-kafka-"
 log = logging.getLogger(KAFKA_LOGGER)
 
 
@@ -88,7 +89,11 @@ class KafkaServer:
         self.sasl_plain_users = sasl_plain_users
         self.partitions = partitions  # for topics the broker creates by itself
         self.keep_data = data_dir is not None
-        self.workdir = data_dir or Path(tempfile.mkdtemp(prefix="rtd-kafka-"))
+        self.scratch: Path | None = None  # the temporary folder, removed by close()
+        if data_dir is None:
+            self.scratch = make_folder(SCRATCH_PREFIX)
+            data_dir = self.scratch / "broker"
+        self.workdir = data_dir
         self.log_file = self.workdir / "server.log"
         self.console_file = self.workdir / "console.log"
         self.properties = self.workdir / "server.properties"
@@ -172,8 +177,8 @@ class KafkaServer:
     def close(self) -> None:
         """Stop, and remove the data and log unless they live in a given ``data_dir``."""
         self.stop()
-        if not self.keep_data:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.scratch is not None:
+            remove_folder(self.scratch)
 
     def __enter__(self) -> KafkaServer:
         self.start()

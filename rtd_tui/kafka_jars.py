@@ -16,12 +16,12 @@ import re
 import shlex
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from rtd_tui.config import ConfigError
+from rtd_tui.scratch import owned_folder
 
 KAFKA_VERSION = "4.1.1"
 MIN_JAVA = 17
@@ -166,8 +166,8 @@ def ensure_jars(version: str = KAFKA_VERSION, progress: Progress = no_progress) 
 
 def _maven(output: Path, version: str, log: Path, progress: Progress) -> None:
     """Run the copy with its output in ``log``; a failure is one line naming the log."""
-    with tempfile.TemporaryDirectory(prefix="rtd-kafka-pom-") as project:
-        pom = Path(project) / "pom.xml"
+    with owned_folder("rtd-kafka-pom-") as project:
+        pom = project / "pom.xml"
         pom.write_text(POM.format(version=version), encoding="utf-8")
         command = ["mvn", "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
                    f"-DoutputDirectory={output}"]

@@ -27,6 +27,7 @@ from rtd_tui.config import (
     parse_count,
     parse_engine,
     parse_host,
+    parse_hosts,
     parse_int,
     parse_interval,
     parse_partitions,
@@ -88,6 +89,7 @@ OPTIONS: dict[str, Option] = {
     "source": Option("RTD_SOURCE", parse_source, "raw", "raw"),
     "aggregates_topic": Option("RTD_AGGREGATES_TOPIC", parse_topic, None,
                                "<topic>-aggregates"),
+    "allow_hosts": Option("RTD_ALLOW_HOSTS", parse_hosts, ()),
 }
 
 

@@ -1,9 +1,9 @@
 """What one browser tab of ``rtd-tui serve`` runs: a dashboard on the shared stream.
 
 textual-serve starts ``python -m rtd_tui.tab`` once per tab. Its command line holds
-nothing else: the settings (Kafka secrets included) come from a session file that
-``serve`` wrote with mode 0600 in a private folder, named by the inherited
-``RTD_SERVE_SESSION`` variable. The tab consumes the shared topic into its own
+nothing else: the settings (Kafka secrets included) come from ``serve``'s control
+socket, named by the inherited ``RTD_SERVE_CONTROL`` variable (``session``), and
+never touch the disk. The tab consumes the shared topic into its own
 store (so ``c`` clears this tab only) and drives the shared producer through the
 control socket (so ``p``, ``+`` and ``-`` act for every tab).
 """
@@ -12,62 +12,24 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
 import signal
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rtd_tui.config import ConfigError, Settings
-from rtd_tui.control import RemoteProducerControl
+from rtd_tui.config import ConfigError
+from rtd_tui.control import ControlRefused, RemoteProducerControl, fetch_session
 from rtd_tui.kafka_jars import Progress, no_progress
 from rtd_tui.pipeline import FLUSH_TIMEOUT_S, Pipeline, PipelineStatus
+from rtd_tui.session import SESSION_ENV, Session
 from rtd_tui.store import RecordStore
 
 if TYPE_CHECKING:
     from rtd_tui.app import RtdApp
 
-SESSION_ENV = "RTD_SERVE_SESSION"
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_PATHS = ("export_dir", "log_file")
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """Everything a tab needs from ``serve``: the settings, where the control socket is,
-    and whether writes are refused."""
-
-    settings: Settings
-    control: Path
-    read_only: bool
-    broker: str  # as serve names it: "embedded @ 127.0.0.1:port" or the cluster
-    owner: int  # serve's process id: a tab ends with it
-
-    def save(self, path: Path) -> None:
-        """Write the session to ``path``, readable by this user only (it may hold secrets)."""
-        fields = asdict(self.settings)
-        fields["kafka"] = dict(self.settings.kafka)
-        for name in _PATHS:
-            fields[name] = None if fields[name] is None else str(Path(fields[name]).resolve())
-        data = {"settings": fields, "control": str(self.control), "read_only": self.read_only,
-                "broker": self.broker, "owner": self.owner}
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-
-    @classmethod
-    def load(cls, path: Path) -> Session:
-        try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read the serve session {path}: {exc}") from None
-        fields = data["settings"]
-        for name in _PATHS:
-            fields[name] = None if fields[name] is None else Path(fields[name])
-        return cls(Settings(**fields), Path(data["control"]), bool(data["read_only"]),
-                   str(data["broker"]), int(data["owner"]))
 
 
 class TabPipeline(Pipeline):
@@ -136,9 +98,9 @@ def main() -> int:
               file=sys.stderr)
         return 2
     try:
-        session = Session.load(Path(os.environ[SESSION_ENV]))
-    except ConfigError as exc:
-        print(f"rtd_tui.tab: error: {exc}", file=sys.stderr)
+        session = Session.from_json(fetch_session(Path(os.environ[SESSION_ENV])))
+    except (ConfigError, ControlRefused) as exc:
+        print(f"rtd_tui.tab: error: cannot read the serve session: {exc}", file=sys.stderr)
         return 2
     if not end_with_owner(session.owner):
         return 1

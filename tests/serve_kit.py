@@ -21,7 +21,7 @@ import pytest
 from conftest import RTD
 from playwright.sync_api import Page
 
-from rtd_tui.serve import tab_processes
+from rtd_tui.web_server import tab_processes
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TERMINAL_HOOK = """

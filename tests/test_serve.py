@@ -188,8 +188,10 @@ def test_no_secret_in_the_page_or_the_tab_command_lines(
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         assert b"rtd_tui.tab" in cmdline
         assert SECRET.encode() not in cmdline
-    (folder,) = session_files(Path(serve_env["TMPDIR"]))  # the settings go through here
-    assert (folder / "session.json").stat().st_mode & 0o077 == 0
+    (folder,) = session_files(Path(serve_env["TMPDIR"]))  # the tabs ask its socket
+    assert sorted(path.name for path in folder.iterdir()) == ["control.sock", "owner.pid"]
+    assert SECRET not in (folder / "owner.pid").read_text()
+    assert (folder / "control.sock").stat().st_mode & 0o077 == 0
     assert folder.stat().st_mode & 0o077 == 0
 
 
@@ -298,18 +300,29 @@ def _listening(port: int) -> list[str]:
     return found
 
 
-def test_tabs_end_with_a_killed_serve(
+def test_tabs_end_with_a_killed_serve_and_the_next_serve_cleans_up(
     serve_env: dict[str, str], open_tab: Callable[[str], Tab]
 ) -> None:
-    """serve cannot clean up after SIGKILL: the kernel ends its tabs (PR_SET_PDEATHSIG)."""
+    """serve cannot clean up after SIGKILL: the kernel ends its tabs (PR_SET_PDEATHSIG),
+    and the next serve removes the folder the killed one left."""
+    others = set(session_files(Path(serve_env["TMPDIR"])))
     server = Served(["--rate", "10"], serve_env)
     try:
         open_tab(server.url).wait_records(lambda n: n > 0, "records")
         tabs = server.tabs()
         assert len(tabs) == 1
+        (left,) = set(session_files(Path(serve_env["TMPDIR"]))) - others
     finally:
         server.kill()
     _wait(lambda: not alive(tabs[0]), "the orphaned tab to end", 10)
+    assert left.exists()
+    following = Served(["--no-producer"], serve_env)
+    try:
+        assert not left.exists()
+        assert len(set(session_files(Path(serve_env["TMPDIR"]))) - others) == 1  # its own
+    finally:
+        code, err = following.stop()
+    assert code == 0, err
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -331,7 +344,7 @@ def test_stopping_serve_ends_every_tab_and_leaves_nothing(
     assert code == 0, err
     assert "Traceback" not in err
     assert not [pid for pid in pids if alive(pid)]
-    assert not folder.exists()  # the session file and the control socket are gone
+    assert not folder.exists()  # the control socket and its folder are gone
     for tab in tabs:
         tab.page.wait_for_selector("body.-closed")  # the page says the session ended
 

@@ -1,5 +1,6 @@
-"""A served tab: its session file (private, secrets never on a command line), its pipeline
-on the shared producer, and the read-only gate, driven with Textual's pilot."""
+"""A served tab: its session (from serve's control socket: secrets never on disk or on a
+command line), its pipeline on the shared producer, and the read-only gate, driven with
+Textual's pilot."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pathlib import Path
 import pytest
 from textual.widgets._toast import Toast
 
-from rtd_tui.config import Settings
-from rtd_tui.control import ControlServer
+from rtd_tui.config import ConfigError, Settings
+from rtd_tui.control import ControlRefused, ControlServer, fetch_session
 from rtd_tui.producer import ProducerControl, ProducerStats
 from rtd_tui.screens.produce_form import ProduceFormScreen
+from rtd_tui.session import SESSION_ENV, Session
 from rtd_tui.store import RecordStore
-from rtd_tui.tab import SESSION_ENV, Session, TabPipeline, make_tab_app
+from rtd_tui.tab import TabPipeline, make_tab_app
 
 SECRET = "hunter2-secret"
 
@@ -31,16 +33,28 @@ def session(tmp_path: Path, read_only: bool = False) -> Session:
                    os.getpid())
 
 
-def test_session_round_trip_in_a_private_file(tmp_path: Path) -> None:
+def test_the_session_comes_from_the_control_socket_and_never_touches_disk(
+    tmp_path: Path,
+) -> None:
     original = session(tmp_path, read_only=True)
-    path = tmp_path / "session.json"
-    original.save(path)
-    assert path.stat().st_mode & 0o777 == 0o600
-    loaded = Session.load(path)
+    folder = tmp_path / "private"
+    folder.mkdir()
+    server = ControlServer(folder / "c.sock", ProducerControl(), ProducerStats(),
+                           read_only=True, session=original.to_json())
+    try:
+        loaded = Session.from_json(fetch_session(server.path))
+    finally:
+        server.close()
     assert loaded == replace(original, settings=loaded.settings)
     assert loaded.settings.kafka["sasl.password"] == SECRET
     assert loaded.settings.start_from == -5 and loaded.settings.rate is None
     assert loaded.settings.export_dir == Path("exports").resolve()  # the tab's cwd may differ
+    assert list(folder.iterdir()) == []  # the socket is gone, and nothing was written
+
+
+def test_a_malformed_session_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="malformed serve session"):
+        Session.from_json({"settings": {"no_such_field": 1}})
 
 
 def test_a_tab_without_a_session_says_so(tmp_path: Path) -> None:
@@ -50,10 +64,17 @@ def test_a_tab_without_a_session_says_so(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "run by `rtd-tui serve` only" in done.stderr
     done = subprocess.run([sys.executable, "-m", "rtd_tui.tab"],
-                          env={**env, SESSION_ENV: str(tmp_path / "missing.json")},
+                          env={**env, SESSION_ENV: str(tmp_path / "missing.sock")},
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
-    assert "cannot read the serve session" in done.stderr
+    assert "cannot read the serve session: cannot reach serve at" in done.stderr
+    server = ControlServer(tmp_path / "c.sock", ProducerControl(), ProducerStats(),
+                           read_only=False)
+    try:
+        with pytest.raises(ControlRefused, match="no session here"):
+            fetch_session(server.path)
+    finally:
+        server.close()
 
 
 def test_the_tab_status_is_the_shared_producer(tmp_path: Path) -> None:
