@@ -8,6 +8,7 @@ so a test reads exactly the characters the browser holds (not pixels, not a canv
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -53,6 +54,13 @@ def require_chromium() -> str:
     if CHROMIUM is None:
         pytest.skip("no Chromium on this machine: `apt-get install chromium` (.ci/run does)")
     return CHROMIUM
+
+
+def serve_environment(tmp: Path) -> dict[str, str]:
+    """No RTD_* from the developer's shell; logs, exports and serve's folder in ``tmp``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RTD_")}
+    env.update(XDG_STATE_HOME=str(tmp / "state"), TMPDIR=str(tmp))
+    return env
 
 
 def free_port() -> int:

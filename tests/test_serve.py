@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import os
 import re
 import signal
 import socket
@@ -31,6 +30,7 @@ from serve_kit import (
     descendants,
     producer_state,
     require_chromium,
+    serve_environment,
     session_files,
 )
 
@@ -50,11 +50,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def serve_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """No RTD_* from the developer's shell; logs, exports and serve's folder in tmp."""
-    tmp = tmp_path_factory.mktemp("serve")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RTD_")}
-    env.update(XDG_STATE_HOME=str(tmp / "state"), TMPDIR=str(tmp))
-    return env
+    return serve_environment(tmp_path_factory.mktemp("serve"))
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ websocket only from its own page, through the real server with forged headers.""
 from __future__ import annotations
 
 import http.client
-import os
 import subprocess
 from collections.abc import Iterator
 
 import pytest
 from conftest import RTD
-from serve_kit import Served
+from serve_kit import Served, serve_environment
 
 PROXY = "dash.example.org"
 UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
@@ -19,10 +18,7 @@ UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Versi
 
 @pytest.fixture(scope="module")
 def serve_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    tmp = tmp_path_factory.mktemp("serve-host")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RTD_")}
-    env.update(XDG_STATE_HOME=str(tmp / "state"), TMPDIR=str(tmp))
-    return env
+    return serve_environment(tmp_path_factory.mktemp("serve-host"))
 
 
 @pytest.fixture(scope="module")
