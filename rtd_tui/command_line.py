@@ -89,9 +89,12 @@ def _rate_options(parser: argparse.ArgumentParser) -> None:
 
 def _dashboard_options(parser: argparse.ArgumentParser) -> None:
     view = parser.add_argument_group("dashboard")
-    _add(view, "--from", dest="start_from", metavar="earliest|latest|-N",
-         help="where reading starts: the beginning, new records only, or the last N "
-         "messages of each partition")
+    _add(view, "--from", dest="start_from", metavar="earliest|latest|-N|@TIME",
+         help="where reading starts: the beginning, new records only, the last N "
+         "messages of each partition, or each partition's first message at or after "
+         "@TIME: @2026-12-01T10:00:00 (local time unless +HH:MM or Z is given) or "
+         "@-15m, @-2h, @-1d (s, m, h, d before now); @TIME needs Apache Kafka "
+         "(-b or --engine kafka), not the embedded mock")
     producer = view.add_mutually_exclusive_group()
     _add(producer, "--no-producer", dest="producer", action="store_false",
          help="start with the producer off (the default with --bootstrap-servers); "

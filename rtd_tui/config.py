@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 DEFAULT_TOPIC = "csv-data"
@@ -98,14 +99,51 @@ def parse_topic(text: str) -> str:
     return name
 
 
+TIME_PREFIX = "@"
+TIME_FORMS = ("@YYYY-MM-DDTHH:MM:SS (local time unless +HH:MM or Z is given) "
+              "or @-N followed by s, m, h or d (e.g. @-15m)")
+_RELATIVE = re.compile(r"-(\d+)([smhd])")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: A relative start reaches back at most this far (ten years): past it, a typo.
+MAX_AGO_S = 3650 * 86400
+
+
+def is_time(start: object) -> bool:
+    """True for a ``@TIME`` start (``--from`` also takes earliest, latest and -N)."""
+    return isinstance(start, str) and start.startswith(TIME_PREFIX)
+
+
+def moment_of(text: str, now: float) -> datetime:
+    """The moment a ``@TIME`` form names (aware, local); ``now`` (epoch s) anchors ``@-N``."""
+    body = text[len(TIME_PREFIX):]
+    relative = _RELATIVE.fullmatch(body)
+    if relative is not None:
+        ago = int(relative.group(1)) * _UNIT_S[relative.group(2)]
+        if ago > MAX_AGO_S:
+            raise ConfigError(f"{text!r}: at most {MAX_AGO_S // 86400}d back")
+        return datetime.fromtimestamp(now).astimezone() - timedelta(seconds=ago)
+    try:
+        moment = datetime.fromisoformat(body).astimezone()  # a naive time is local time
+    except ValueError as exc:
+        why = str(exc) if body[:1].isdigit() else "not a date and time"
+        raise ConfigError(f"{text!r}: {why}: use {TIME_FORMS}") from None
+    if moment.timestamp() < 0:
+        raise ConfigError(f"{text!r}: before 1970, earlier than any Kafka timestamp")
+    return moment
+
+
 def parse_start(text: str) -> str | int:
-    """``earliest``, ``latest`` or ``-N`` (the last N messages of each partition)."""
+    """``earliest``, ``latest``, ``-N`` (the last N messages of each partition) or ``@TIME``
+    (kept as text: a relative time counts from when reading starts)."""
+    if text.strip().startswith(TIME_PREFIX):
+        moment_of(text.strip(), 0.0)  # checks the form
+        return text.strip()
     value = text.strip().lower()
     if value in ("earliest", "latest"):
         return value
     if value.startswith("-") and value[1:].isdigit() and int(value[1:]) > 0:
         return -int(value[1:])
-    raise ConfigError(f"{text!r}: use earliest, latest or -N (e.g. -100)")
+    raise ConfigError(f"{text!r}: use earliest, latest, -N (e.g. -100) or {TIME_FORMS}")
 
 
 def parse_positive(text: str) -> float:

@@ -2,9 +2,10 @@
 
 It uses ``assign()`` rather than a group subscription (no rebalance pauses, and
 ``--from`` maps straight onto start offsets, ``-N`` as librdkafka's tail offset, no
-round trip). A watcher thread refreshes metadata (one request for the topic, on a
-client of its own: confluent-kafka serializes calls on one consumer, so a metadata
-request on it would wait for the fetching and hold it up). Watermarks come from the
+round trip; ``@TIME`` takes one lookup, ``seek.resolve``, before the assignment). A
+watcher thread refreshes metadata (one request for the topic, on a client of its own:
+confluent-kafka serializes calls on one consumer, so a metadata request on it would
+wait for the fetching and hold it up). Watermarks come from the
 consumer's cache, kept up to date by every fetch response: no request at all. So
 the consume thread never waits on the broker for either, and every call is bounded
 by a timeout. Redelivered messages are dropped by
@@ -32,6 +33,8 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient
 
+from rtd_tui import seek
+from rtd_tui.config import is_time
 from rtd_tui.ingest import IngestStage
 from rtd_tui.store import RecordStore
 
@@ -72,6 +75,7 @@ class LinkStatus:
     """Where the consumer's connection stands; replaced whole, so readers need no lock."""
 
     state: str = "connecting"  # connecting | connected | waiting for topic | unreachable
+    # | cannot start (a ``@TIME`` the broker cannot look up)
     detail: str = ""
     since: float = field(default_factory=time.monotonic)
 
@@ -115,7 +119,9 @@ class ConsumeLoop:
         batch_size: int = 10_000,
         poll_timeout: float = GATHER_S,
         on_tail: Callable[[list[Message]], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` (epoch seconds) anchors a relative ``@-15m`` start."""
         self._config = {**CONSUMER_DEFAULTS, **config, "error_cb": self._on_error}
         self.topic = topic
         self.store = store
@@ -123,10 +129,13 @@ class ConsumeLoop:
         self.batch_size = batch_size
         self.poll_timeout = poll_timeout
         self.on_tail = on_tail
+        self.clock = clock
+        self.started_from = ""  # "from 10:00:00" once a @TIME start is resolved
         self.status = LinkStatus()
         self.partitions: tuple[PartitionInfo, ...] = ()
         self._assigned: set[int] = set()
         self._start_offsets: dict[int, int] = {}
+        self._by_time: set[int] = set()  # partitions whose @TIME start is not looked up yet
         self._first_assignment = True
         self._lock = threading.Lock()  # epoch, replay request and new partitions
         self._replay = False
@@ -180,11 +189,12 @@ class ConsumeLoop:
         watcher = threading.Thread(target=self._watch, args=(admin, stop),
                                    name="rtd-partitions", daemon=True)
         watcher.start()
+        halted = ""
         try:
             self._connect(consumer)
             gather = self.poll_timeout
             while not stop.is_set():
-                epoch = self._sync(consumer)
+                epoch = self._sync(consumer, stop)
                 if not self._assigned:
                     consumer.poll(UNASSIGNED_POLL_S)  # serves error_cb: the reason shows
                     continue
@@ -193,9 +203,14 @@ class ConsumeLoop:
                 gather = min(BACKLOG_GATHER_S, self.poll_timeout) if full else self.poll_timeout
                 if messages:
                     self._ingest(epoch, messages)
+        except seek.TimeLookupError as exc:
+            halted = str(exc)
+            raise
         finally:
             stop.set()
             watcher.join()  # within METADATA_TIMEOUT_S
+            if halted:  # after the watcher, which could have said "connected" again
+                self.status = LinkStatus("cannot start", halted)
             with self._lock:
                 stage, self._stage = self._stage, None
             if stage is not None:
@@ -208,7 +223,7 @@ class ConsumeLoop:
         (without it, the first fetch came about a second later)."""
         self._refresh(consumer)
 
-    def _sync(self, consumer: Consumer) -> int:
+    def _sync(self, consumer: Consumer, stop: threading.Event) -> int:
         """Between batches: assign new partitions, rewind for a replay; returns the epoch
         the next batch belongs to (read with the replay request, so they always agree)."""
         with self._lock:
@@ -217,6 +232,7 @@ class ConsumeLoop:
             epoch = self._stage.epoch if self._stage is not None else 0
             self._assigned.update(tp.partition for tp in assign)
         if assign:
+            self._seek_times(consumer, assign, stop)
             consumer.incremental_assign(assign)
             self._next_watermarks = time.monotonic() + FIRST_WATERMARKS_S  # after a fetch
         if replay:
@@ -228,6 +244,22 @@ class ConsumeLoop:
             self._next_watermarks = time.monotonic() + METADATA_EVERY_S
             self._watermarks(consumer)
         return epoch
+
+    def _seek_times(
+        self, consumer: Consumer, assign: list[TopicPartition], stop: threading.Event
+    ) -> None:
+        """Set the start offsets of a ``@TIME`` start (a relative one counts from now)."""
+        timed = [tp for tp in assign if tp.partition in self._by_time]
+        if not timed:
+            return
+        assert isinstance(self.start_from, str)
+        start = seek.resolve(consumer, self.topic, [tp.partition for tp in timed],
+                             seek.start_ms(self.start_from, self.clock()), stop)
+        for tp in timed:
+            tp.offset = start.offsets[tp.partition]
+            self._start_offsets[tp.partition] = tp.offset
+            self._by_time.discard(tp.partition)
+        self.started_from = seek.start_label(start.at_ms, self.clock())
 
     def _ingest(self, epoch: int, messages: list[Any]) -> None:
         """Columns out of the messages (few calls each), then off to the ingest stage."""
@@ -290,6 +322,9 @@ class ConsumeLoop:
         if self.start_from == "latest":
             tp.offset = OFFSET_END
             return tp
+        if is_time(self.start_from):
+            self._by_time.add(partition)  # looked up on the consume thread, in _sync
+            return tp
         assert isinstance(self.start_from, int)
         tp.offset = OFFSET_TAIL_BASE + self.start_from  # librdkafka looks the end up itself
         return tp
@@ -307,6 +342,7 @@ class ConsumeLoop:
                 low, high = (before.low, before.high) if before else (0, -1)
             position = tp.offset
             if position < 0:  # nothing read yet: we sit at the start we were given
-                position = high if self._start_offsets.get(tp.partition) == OFFSET_END else low
+                start = self._start_offsets.get(tp.partition, OFFSET_BEGINNING)
+                position = high if start == OFFSET_END else max(start, low)
             infos.append(PartitionInfo(tp.partition, low, high, position))
         self.partitions = tuple(infos)

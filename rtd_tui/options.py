@@ -24,6 +24,7 @@ from rtd_tui.config import (
     ConfigError,
     Settings,
     default_export_dir,
+    is_time,
     parse_count,
     parse_engine,
     parse_host,
@@ -164,12 +165,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise ConfigError("--aggregates-topic needs --source aggregates")
     if aggregates_topic is not None and aggregates_topic == common["topic"]:
         raise ConfigError(f"--aggregates-topic {aggregates_topic} is the raw topic itself")
+    start_from = resolve(args, "start_from")
+    if is_time(start_from) and bootstrap is None and (engine or "mock") == "mock":
+        raise ConfigError(
+            f"--from {start_from}: the embedded mock broker cannot look offsets up by time; "
+            "use --engine kafka, or -b with a cluster"
+        )
     export_dir: Path = resolve(args, "export_dir") or default_export_dir()
     if export_dir.exists() and not export_dir.is_dir():
         raise ConfigError(f"--export-dir {export_dir} is not a folder")
     return Settings(
         **common,
-        start_from=resolve(args, "start_from"),
+        start_from=start_from,
         producer_on=bootstrap is None if producer_on is None else producer_on,
         refresh=resolve(args, "refresh"),
         window=resolve(args, "window"),

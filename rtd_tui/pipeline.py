@@ -54,6 +54,7 @@ class PipelineStatus:
     rate: float | None
     produced: ProducerStats
     partitions: tuple[PartitionInfo, ...]
+    start: str = ""  # "from 10:00:00" for a @TIME start
     job: JobProgress | None = None  # set when the dashboard shows a job's aggregates
 
 
@@ -148,6 +149,7 @@ class Pipeline:
             rate=self.control.rate,
             produced=self.producer.stats if self.producer else ProducerStats(),
             partitions=self._partitions_now(),
+            start=consumer.started_from if isinstance(consumer, ConsumeLoop) else "",
         )
 
     def _partitions_now(self) -> tuple[PartitionInfo, ...]:

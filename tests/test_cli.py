@@ -186,6 +186,8 @@ def test_help_documents_every_option_and_variable(run_rtd: Run, command: tuple[s
 def test_help_documents_the_dashboard_defaults(run_rtd: Run) -> None:
     text = " ".join(run_rtd("--help", env={"COLUMNS": "100"}).stdout.split())
     for phrase in ["default csv-data", "default 5", "default earliest", "default 200,000",
+                   "earliest|latest|-N|@TIME", "@2026-12-01T10:00:00 (local time unless",
+                   "@-15m, @-2h, @-1d",
                    "default 128M", "except under a filter"]:
         assert phrase in text
 
@@ -210,6 +212,10 @@ BAD: list[tuple[list[str], dict[str, str], str, str]] = [
     (["serve", "--source", "aggregates"], {}, "rtd-tui serve", "not serve"),
     (["-X", "=x"], {}, "rtd-tui", "malformed property"),
     (["--from", "sideways"], {}, "rtd-tui", "'sideways'"),
+    (["--from", "@yesterday"], {}, "rtd-tui", "'@yesterday': not a date and time"),
+    (["--from", "@2026-13-01"], {}, "rtd-tui", "month must be in 1..12"),
+    ([], {"RTD_FROM": "@-15q"}, "rtd-tui", "RTD_FROM: '@-15q'"),
+    (["--from", "@-15m"], {}, "rtd-tui", "the embedded mock broker cannot look offsets up by"),
     (["--rate", "-1"], {}, "rtd-tui", "argument --rate"),
     (["--rate", "0"], {}, "rtd-tui", "argument --rate"),
     (["--rate", "fast"], {}, "rtd-tui", "not a number"),
@@ -292,6 +298,13 @@ def test_serve_options_flag_beats_env_beats_default(monkeypatch: pytest.MonkeyPa
     assert web("--read-only")[2] is True
     served = settings("serve", "--from", "-10", "-t", "web", "--rate", "3")
     assert (served.start_from, served.topic, served.rate) == (-10, "web", 3.0)
+
+
+def test_a_time_start_is_kept_as_written_for_a_cluster() -> None:
+    # Relative times count from when reading starts, not from when the flags were read.
+    assert settings("-b", "h:1", "--from", " @-15m ").start_from == "@-15m"
+    assert settings("--engine", "kafka", "--from", "@2026-12-01T10:00:00Z").start_from == (
+        "@2026-12-01T10:00:00Z")
 
 
 @pytest.mark.parametrize(("argv", "env", "prog", "fragment"), BAD)

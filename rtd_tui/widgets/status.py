@@ -48,6 +48,8 @@ class StatusLine(Static):
         line.append(f"● {link.state}", style=style)
         if link.detail and link.state != "connected":
             line.append(f" ({shorten(safe(link.detail))})", style="dim")
+        if status.start:
+            line.append(f" · {status.start}", style="bold")
         if idle is not None:  # beside the link state: a quiet stream never looks alive
             line.append(f" · last message {ago(idle)} ago", style="bold yellow")
         if status.job is not None:  # which source the figures come from
