@@ -101,7 +101,7 @@ def test_parse_start(text: str, expected: str | int) -> None:
 
 @pytest.mark.parametrize("text", ["sideways", "5", "-0", "-", "-x", "", "+5", "-5.5"])
 def test_parse_start_rejects(text: str) -> None:
-    with pytest.raises(ConfigError, match="use earliest, latest, -N .* or @YYYY-MM-DD"):
+    with pytest.raises(ConfigError, match=r"use earliest, latest, -N .* or @YYYY-MM-DD"):
         parse_start(text)
 
 
