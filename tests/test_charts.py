@@ -9,12 +9,11 @@ from typing import Any
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plotext._figure import _figure_class
 
 from rtd_tui.records import CITIES, VALUE_RANGE
 from rtd_tui.widgets.charts import CityValueChart, ScatterChart, ShareChart, age_bins
-from rtd_tui.widgets.histogram import EIGHTHS, histogram_lines, layout
-from rtd_tui.widgets.plot import PlotWidget
+from rtd_tui.widgets.histogram import EIGHTHS, bar_eighths, histogram_lines, layout
+from rtd_tui.widgets.plot import PlotWidget, draw_figure
 
 
 def evenly_spaced(positions: list[int]) -> bool:
@@ -32,9 +31,9 @@ def test_histogram_bins_are_equal_and_ticks_evenly_spaced(
 ) -> None:
     width, height = size
     labels, counts = age_bins(tuple(per_age))
-    lines = histogram_lines(counts, labels, width, height)
-    assert len(lines) == height and {len(line) for line in lines} == {width}
     lay = layout(counts, labels, width, height)
+    lines = histogram_lines(lay, bar_eighths(counts, lay), labels, width, height)
+    assert len(lines) == height and {len(line) for line in lines} == {width}
     axis = lay.label_width
     tick_rows = [i for i, line in enumerate(lines) if line[axis] in "┤└"]
     assert len(tick_rows) == lay.ticks + 1 and evenly_spaced(tick_rows)
@@ -54,17 +53,13 @@ def test_histogram_bins_are_equal_and_ticks_evenly_spaced(
 
 
 def chart_lines(chart: PlotWidget, data: Any, width: int, height: int) -> list[str]:
-    """The chart's text as its widget draws it (figure size, drawing, matrix), top first."""
+    """The chart's text as its widget draws it (inputs, figure size, drawing), top first."""
     chart.theme_color = lambda name: (255, 0, 0)  # type: ignore[method-assign]
-    fig = _figure_class()
-    fig._limit_size(False, False)
-    fig.plotsize(chart.figure_width(data, width, height), chart.figure_height(data, height))
-    fig.theme("clear")
-    chart.draw(fig, data, width, height)
-    fig._set_sizes()
-    fig._build_matrix()
-    matrix = fig.monitor.matrix
-    return ["".join(matrix.marker[row]) for row in reversed(matrix.Rows)]
+    inputs = chart.inputs(data, width, height)
+    lines = draw_figure(chart.figure_width(inputs, width, height),
+                        chart.figure_height(inputs, height),
+                        lambda fig: chart.draw(fig, inputs, width, height))
+    return [line.plain for line in lines]
 
 
 def x_ticks(lines: list[str]) -> list[int]:

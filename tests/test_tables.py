@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import textual.widgets._data_table as data_table
 from dashboard_kit import PARTITIONS, fixture_values, still_app
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from rich.cells import cell_len
-from rich.console import Console
-from rich.text import Text
-from textual.render import measure
 
 from rtd_tui.decode import decode_batch
-from rtd_tui.widgets.cell_measure import measure_cell
 from rtd_tui.widgets.columns import PAD, Column, column_cells, fit_widths
 from rtd_tui.widgets.tables import CityStatsTable, LatestTable
 
@@ -160,14 +153,3 @@ async def test_home_follows_again_and_a_cleared_record_releases_the_cursor() -> 
         await pilot.press("down", "down", "c")
         await pilot.pause()
         assert latest.held is None and latest.cursor_row == 0 and latest.row_count == 0
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("ab 李\t\r\n\x0b\u2028é"), max_size=30))
-def test_a_text_cell_measures_as_textual_measures_it(text: str) -> None:
-    """The tail's short way to measure a cell gives Textual's own figure."""
-    console = Console(width=80)
-    cell = Text(text, style="bold")
-    assert measure_cell(console, cell, 1) == measure(console, cell, 1)
-    assert measure_cell(console, "plain [b]str[/b]", 1) == measure(console, "plain [b]str[/b]", 1)
-    assert data_table.measure is measure_cell  # type: ignore[attr-defined]

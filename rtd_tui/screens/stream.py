@@ -13,7 +13,6 @@ from textual.widgets import DataTable, Static
 
 from rtd_tui.consumer import PartitionInfo
 from rtd_tui.pipeline import JobProgress, Pipeline, PipelineStatus
-from rtd_tui.widgets import cell_measure  # noqa: F401  (installs it for these tables)
 from rtd_tui.widgets.footer import FittedFooter
 from rtd_tui.widgets.format import ago, count, rate, safe
 from rtd_tui.widgets.throughput import ThroughputChart

@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
 from rtd_tui.records import AGE_RANGE, VALUE_RANGE
 from rtd_tui.widgets.format import compact_money
 from rtd_tui.widgets.histogram import TextHistogram, nice_step
-from rtd_tui.widgets.plot import PlotWidget
+from rtd_tui.widgets.plot import Figure, PlotWidget
 
 AGE_BIN = 5
+#: The end column of a bar of zero, which plotext does not draw.
+NO_BAR = -1
 #: Rows a plotext figure spends on its frame and x tick labels.
 FRAME_ROWS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class BarInputs:
+    """What a horizontal bar chart shows: labels top first, the canvas column each bar
+    ends in (as plotext places it: its bars are whole cells), the value axis' tick
+    steps and step, canvas and label columns."""
+
+    labels: tuple[str, ...]
+    ends: tuple[int, ...]
+    steps: int
+    step: float
+    cols: int
+    off: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScatterInputs:
+    """What the scatter shows: its tick intervals, canvas rows and columns, and the
+    braille dots lit, as (column, row) from the bottom left."""
+
+    y_ticks: int
+    rows: int
+    x_ticks: int
+    cols: int
+    dots: frozenset[tuple[int, int]]
 
 
 def nice_ticks(high: float, count: int = 4) -> list[float]:
@@ -58,14 +87,11 @@ class HorizontalBars(PlotWidget):
         """How many bars fit in ``height`` rows."""
         return max(1, min(data.height, height - FRAME_ROWS))
 
-    def figure_height(self, data: pl.DataFrame, height: int) -> int:
-        return self.bars(data, height) + FRAME_ROWS
-
-    def _cols(self, data: pl.DataFrame, width: int, height: int) -> tuple[int, int, int]:
+    def _cols(self, labels: list[str], values: list[float],
+              width: int) -> tuple[int, int, int]:
         """(tick steps, canvas columns, columns left of the canvas): of the step counts
         that leave room for their labels, the one whose axis ends closest above the
         longest bar (on a tie, more steps)."""
-        labels, values = self.series(data, height)
         off = max(map(len, labels)) + 2  # the labels, the axis, the right frame
         cells = width - off
         fits = [n for n in self.X_INTERVALS if (cells - 1) // n >= self.TICK_CELLS] or [1]
@@ -73,18 +99,36 @@ class HorizontalBars(PlotWidget):
         steps = min(fits, key=lambda n: (n * nice_step(high / n), -n))
         return steps, steps * max(1, (cells - 1) // steps) + 1, off
 
-    def figure_width(self, data: Any, width: int, height: int) -> int:
-        _, cols, off = self._cols(data, width, height)
-        return cols + off
-
-    def draw(self, fig: Any, data: pl.DataFrame, width: int, height: int) -> None:
+    def inputs(self, data: pl.DataFrame, width: int, height: int) -> BarInputs:
         labels, values = self.series(data, height)
-        fig.bar(labels[::-1], values[::-1], orientation="h", width=0.4,
-                color=self.theme_color(self.COLOR))
-        steps = self._cols(data, width, height)[0]
+        steps, cols, off = self._cols(labels, values, width)
         step = nice_step(max(max(values), 1e-9) / steps)
-        fig.xlim(0, steps * step)
-        ticks = [i * step for i in range(steps + 1)]
+        top = steps * step
+        ends = tuple(math.floor(round(0.5 + v / top * (cols - 1), 8)) if v > 0 else NO_BAR
+                     for v in values)
+        return BarInputs(tuple(labels), ends, steps, step, cols, off)
+
+    def figure_width(self, inputs: BarInputs, width: int, height: int) -> int:
+        return inputs.cols + inputs.off
+
+    def figure_height(self, inputs: BarInputs, height: int) -> int:
+        return len(inputs.labels) + FRAME_ROWS
+
+    def draw(self, fig: Figure, inputs: BarInputs, width: int, height: int) -> None:
+        top = inputs.steps * inputs.step
+        # A quarter column past the start of its end column: plotext puts it in that
+        # column, and a bar ending in the first column is not taken for zero.
+        values = [0.0 if end == NO_BAR else (end + 0.25) / (inputs.cols - 1) * top
+                  for end in inputs.ends]
+        fig.plt.bar(inputs.labels[::-1], values[::-1], orientation="h", width=0.4,
+                    color=self.theme_color(self.COLOR))
+        self.axes(fig, inputs)
+
+    def axes(self, fig: Figure, inputs: BarInputs) -> None:
+        """The value axis: whole tick steps."""
+        top = inputs.steps * inputs.step
+        fig.plt.xlim(0, top)
+        ticks = [i * inputs.step for i in range(inputs.steps + 1)]
         fig.xticks(ticks, [self.tick_text(t) for t in ticks])
 
 
@@ -173,23 +217,48 @@ class ScatterChart(PlotWidget):
     def has_data(self, data: tuple[list[int], list[float]]) -> bool:
         return bool(data[0])
 
-    def figure_height(self, data: Any, height: int) -> int:
-        return self._rows(height)[1] + CANVAS_ROWS_OFF
-
-    def figure_width(self, data: Any, width: int, height: int) -> int:
-        return self._cols(width)[1] + self._label_cells()
-
-    def draw(
-        self, fig: Any, data: tuple[list[int], list[float]], width: int, height: int
-    ) -> None:
-        ages, values = data
+    def inputs(self, data: tuple[list[int], list[float]], width: int,
+               height: int) -> ScatterInputs:
+        """The braille dots the points fall on (two across, four down per cell), found
+        as plotext finds them: a new record that lands on a lit dot changes nothing."""
+        y_ticks, rows = self._rows(height)
+        x_ticks, cols = self._cols(width)
+        x_bins, y_bins = cols * 2, rows * 4
         low = math.log2(VALUE_RANGE[0])
-        fig.scatter(ages, [math.log2(v) for v in values], marker="braille",
-                    color=self.theme_color("accent"))
-        fig.xlim(*AGE_AXIS)
-        fig.ylim(low, low + DOUBLINGS)
-        every = DOUBLINGS // self._rows(height)[0]
-        fig.yticks([low + k for k in range(0, DOUBLINGS + 1, every)], value_labels()[::every])
-        step = (AGE_AXIS[1] - AGE_AXIS[0]) // self._cols(width)[0]
+        x_scale = (x_bins - 1) / (AGE_AXIS[1] - AGE_AXIS[0])
+        y_scale = (y_bins - 1) / DOUBLINGS
+        ages, values = data
+        # plotext rounds to 8 decimals before it takes the floor: an age that falls
+        # half-way between two dots goes to the upper one.
+        dots = {(math.floor(round(0.5 + (a - AGE_AXIS[0]) * x_scale, 8)),
+                 math.floor(round(0.5 + (math.log2(v) - low) * y_scale, 8)))
+                for a, v in zip(ages, values, strict=True)}
+        return ScatterInputs(y_ticks, rows, x_ticks, cols, frozenset(dots))
+
+    def figure_height(self, inputs: ScatterInputs, height: int) -> int:
+        return inputs.rows + CANVAS_ROWS_OFF
+
+    def figure_width(self, inputs: ScatterInputs, width: int, height: int) -> int:
+        return inputs.cols + self._label_cells()
+
+    def draw(self, fig: Figure, inputs: ScatterInputs, width: int, height: int) -> None:
+        """One point at the centre of each lit dot."""
+        low = math.log2(VALUE_RANGE[0])
+        x_step = (AGE_AXIS[1] - AGE_AXIS[0]) / (inputs.cols * 2 - 1)
+        y_step = DOUBLINGS / (inputs.rows * 4 - 1)
+        dots = sorted(inputs.dots)
+        fig.plt.scatter([AGE_AXIS[0] + x * x_step for x, _ in dots],
+                    [low + y * y_step for _, y in dots],
+                    marker="braille", color=self.theme_color("accent"))
+        self.axes(fig, inputs)
+
+    def axes(self, fig: Figure, inputs: ScatterInputs) -> None:
+        """Both axes: ticks on whole rows and columns."""
+        low = math.log2(VALUE_RANGE[0])
+        fig.plt.xlim(*AGE_AXIS)
+        fig.plt.ylim(low, low + DOUBLINGS)
+        every = DOUBLINGS // inputs.y_ticks
+        fig.plt.yticks([low + k for k in range(0, DOUBLINGS + 1, every)], value_labels()[::every])
+        step = (AGE_AXIS[1] - AGE_AXIS[0]) // inputs.x_ticks
         xt = list(range(AGE_AXIS[0], AGE_AXIS[1] + 1, step))
         fig.xticks(xt, [str(a) for a in xt])

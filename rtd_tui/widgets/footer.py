@@ -1,16 +1,35 @@
-"""A footer that shows only the keys its width holds, never one cut in half."""
+"""A footer that shows only the keys its width holds, never one cut in half.
+
+Textual's ``Footer`` composes one widget per key; their class is not part of
+Textual's public API, so a key is told apart by the attributes it shows (``key``,
+``key_display``, ``description``, ``action``) and read through them only.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol, TypeVar, runtime_checkable
 
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 #: Always shown: the help lists every key, so a narrow footer still leads to all of them.
 HELP_ACTION = "app.help"
+
+
+@runtime_checkable
+class FooterKey(Protocol):
+    """What the footer shows of one key binding."""
+
+    key: str
+    key_display: str
+    description: str
+    action: str
+
+
+K = TypeVar("K", bound=FooterKey)
 
 
 def key_width(key: FooterKey) -> int:
@@ -19,11 +38,11 @@ def key_width(key: FooterKey) -> int:
     return cell_len(key.key_display + label) + 1
 
 
-def fitting(keys: list[FooterKey], room: int) -> list[FooterKey]:
+def fitting(keys: list[K], room: int) -> list[K]:
     """The keys, in order, that fit ``room`` cells; the help key is kept in any case."""
     helps = [k for k in keys if k.action in (HELP_ACTION, "help")]
     room -= sum(key_width(k) for k in helps)
-    kept: list[FooterKey] = []
+    kept: list[K] = []
     for key in keys:
         if key in helps:
             kept.append(key)

@@ -63,12 +63,15 @@ def layout(counts: list[int], labels: list[str], width: int, height: int) -> His
     )
 
 
-def histogram_lines(counts: list[int], labels: list[str], width: int,
-                    height: int) -> list[str]:
-    """The chart as ``height`` lines of text (bars in block characters), top first."""
-    lay = layout(counts, labels, width, height)
+def bar_eighths(counts: list[int], lay: HistogramLayout) -> tuple[int, ...]:
+    """Each bar's height in eighths of a row (at least one for a bin that is not empty)."""
     top = lay.step * lay.ticks
-    eighths = [0 if c == 0 else max(1, round(c / top * lay.plot_rows * 8)) for c in counts]
+    return tuple(0 if c == 0 else max(1, round(c / top * lay.plot_rows * 8)) for c in counts)
+
+
+def histogram_lines(lay: HistogramLayout, eighths: tuple[int, ...], labels: list[str],
+                    width: int, height: int) -> list[str]:
+    """The chart as ``height`` lines of text (bars in block characters), top first."""
     lines = [" " * width] * (height - 2 - lay.plot_rows)  # rows the tick steps do not fill
     for row in range(lay.plot_rows, 0, -1):  # row 1 sits on the axis
         tick, on_tick = divmod(row, lay.rows_per_tick)
@@ -81,15 +84,24 @@ def histogram_lines(counts: list[int], labels: list[str], width: int,
         lines.append(f"{label:>{lay.label_width}}{axis}{''.join(cells)}")
     marks = "".join(
         ("┬" if i % lay.label_every == 0 else "─") + "─" * (lay.bin_cols - 1)
-        for i in range(len(counts))
+        for i in range(len(eighths))
     )
     lines.append(f"{'0':>{lay.label_width}}└{marks}")
     under = "".join(
         f"{labels[i]:<{lay.bin_cols * lay.label_every}}"
-        for i in range(0, len(counts), lay.label_every)
+        for i in range(0, len(eighths), lay.label_every)
     )
     lines.append(" " * (lay.label_width + 1) + under)
     return [line[:width].ljust(width) for line in lines]
+
+
+@dataclass(frozen=True, slots=True)
+class HistogramInputs:
+    """What the histogram shows: its layout, bar heights in eighths, bin labels."""
+
+    layout: HistogramLayout
+    eighths: tuple[int, ...]
+    labels: tuple[str, ...]
 
 
 class TextHistogram(PlotWidget):
@@ -98,15 +110,19 @@ class TextHistogram(PlotWidget):
     def bins(self, data: object) -> tuple[list[str], list[int]]:
         raise NotImplementedError
 
-    def _build(self, width: int, height: int) -> list[Strip]:
-        if width < 10 or height < 4 or self._data is None or not self.has_data(self._data):
-            return super()._build(width, height)
-        labels, counts = self.bins(self._data)
-        base = self.rich_style
+    def inputs(self, data: object, width: int, height: int) -> HistogramInputs:
+        labels, counts = self.bins(data)
+        lay = layout(counts, labels, width, height)
+        return HistogramInputs(lay, bar_eighths(counts, lay), tuple(labels))
+
+    def draw_strips(self, inputs: HistogramInputs, base: Style, width: int,
+                    height: int) -> list[Strip]:
         r, g, b = self.theme_color("success")
         bar = base + Style.parse(f"rgb({r},{g},{b})")
         strips = []
-        for line in histogram_lines(counts, labels, width, height):
+        lines = histogram_lines(inputs.layout, inputs.eighths, list(inputs.labels), width,
+                                height)
+        for line in lines:
             segments: list[Segment] = []
             for ch in line:
                 style = bar if ch in EIGHTHS[1:] else base

@@ -1,27 +1,28 @@
-"""A widget that owns one plotext figure and renders it at its own size.
+"""A chart widget that draws only when what its cells can show has changed.
 
-Never plotext's module-global figure: each chart has its own (as textual-plotext
-does). The figure is rebuilt only when the data or the size changed, and its
-character matrix becomes Textual strips directly (Line API): printing it as ANSI
-text and parsing that back cost more than plotext's own drawing for the scatter.
-New data is drawn at once and the widget repainted only when the drawing differs
-from the one on screen: a repaint (Textual styling every line, then composing and
-writing it) cost more than the drawing itself.
+Each chart says what its drawing depends on (``inputs``), already quantised to its
+cells: bar lengths in cells, histogram bins in eighth-blocks, scatter points as
+braille dots. A new snapshot whose inputs are the same as those on screen draws
+nothing (no plotext, no formatting) and repaints nothing. When they differ, the
+chart draws from the inputs, not from the raw data, so what is on screen is always
+exactly what the inputs describe.
+
+plotext is used through its public module functions only (``plotext.bar``,
+``plotext.build`` ...). Those act on plotext's one module-level figure, so a drawing
+clears it first and runs to its end on the UI thread (``draw_figure``); the figure
+is never left for another chart to inherit. Its printed text becomes Textual strips.
 """
 
 from __future__ import annotations
 
-import math
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-import plotext._matrix as plotext_matrix
-import plotext._utility as plotext_utility
-from plotext._figure import _figure_class
-from rich.ansi import AnsiDecoder
+import plotext
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.color import Color
 from textual.strip import Strip
 from textual.widget import Widget
@@ -29,171 +30,75 @@ from textual.widget import Widget
 from rtd_tui.widgets.quiet import BorderTexts
 
 
-def _ordered_unique(data: Any) -> list[Any]:
-    return list(dict.fromkeys(data))
+class Figure:
+    """One drawing's access to plotext: the ``plotext`` module (``plt``) and the x tick
+    labels, which plotext would place in the order of a ``set`` (the hash seed's) and
+    so drop a different one of two that collide on each start; ``xticks`` keeps them
+    and the drawing places them left to right, as plotext places each."""
+
+    def __init__(self) -> None:
+        self.plt = plotext
+        self.x_labels: list[list[str]] = []  # per x axis, top first
+
+    def xticks(self, ticks: Sequence[float], labels: list[str]) -> None:
+        """The active plot's x ticks and their labels."""
+        plotext.xticks(ticks, [""] * len(ticks))
+        self.x_labels.append(labels)
 
 
-def _fill_boundaries(x: list[Any], y: list[Any]) -> list[Any]:
-    """plotext's ``get_fill_boundaries`` in one pass instead of one pass per point: for
-    each point, the lowest y below it in its column (itself if none is lower)."""
-    lowest: dict[Any, Any] = {}
-    for xi, yi in zip(x, y, strict=True):
-        if xi not in lowest or yi < lowest[xi]:
-            lowest[xi] = yi
-    return [lowest[xi] if lowest[xi] < yi else yi for xi, yi in zip(x, y, strict=True)]
+def draw_figure(width: int, height: int, draw: Callable[[Figure], None]) -> list[Text]:
+    """plotext's figure, cleared, sized ``width`` x ``height`` (not limited by the
+    process's terminal) and drawn by ``draw``, as lines of text."""
+    plotext.main()  # the whole figure, not the subplot a previous drawing left active
+    plotext.clear_figure()
+    plotext.limit_size(False, False)
+    plotext.plot_size(width, height)
+    plotext.theme("clear")
+    figure = Figure()
+    draw(figure)
+    plotext.main()
+    printed = plotext.build()
+    plotext.clear_figure()
+    lines = [Text.from_ansi(line, no_wrap=True, end="") for line in printed.split("\n")]
+    axes = [i for i, line in enumerate(lines) if "└" in line.plain and i + 1 < len(lines)]
+    for row, labels in zip(axes, figure.x_labels, strict=False):
+        axis, under = place_labels(lines[row].plain, labels)
+        lines[row] = Text(axis, end="")
+        lines[row + 1] = Text(under, end="")
+    return lines
 
 
-def _fill_data(x: list[Any], y: list[Any], y0: Any, *other: Any) -> list[Any]:
-    """plotext's ``fill_data`` (bars are drawn as filled columns) with a set for the
-    points already filled, where plotext searched a list for each one."""
-    y0s = _fill_boundaries(x, y) if isinstance(y0, str) else [y0] * len(x)
-    extra = plotext_utility.transpose(other, len(other))
-    xf: list[Any] = []
-    yf: list[Any] = []
-    of: list[Any] = []
-    seen: set[tuple[Any, Any]] = set()
-    for i, (xi, yi, y0i) in enumerate(zip(x, y, y0s, strict=True)):
-        if (xi, yi) in seen:
-            continue
-        seen.add((xi, yi))
-        yn = range(y0i, yi + 1) if y0i < yi else range(yi, y0i) if y0i > yi else [y0i]
-        xf += [xi] * len(yn)
-        yf += yn
-        of += [extra[i]] * len(yn)
-    return [xf, yf, *plotext_utility.transpose(of, len(other))]
+def place_labels(axis: str, labels: list[str]) -> tuple[str, str]:
+    """An x axis line and the row of its tick labels: label ``i`` under tick mark ``i``
+    (``┬``), placed as plotext places one (centred, moved inside the row's free cells,
+    a blank cell from any other), left to right. A label that finds no room is left
+    out, and so is its tick mark, as plotext does."""
+    marks = [i for i, ch in enumerate(axis) if ch == "┬"]
+    row = [" "] * len(axis)
+    line = list(axis)
+    for col, label in zip(marks, labels, strict=False):
+        size = len(label)
+        free = [i for i in range(max(col - size + 1, 0), min(col + size, len(row) - 1))
+                if row[i] == " "]
+        low, high = min(free, default=col - size + 1), max(free, default=col + size)
+        start = (low + high - size + 1) // 2
+        around = range(max(start - 1, 0), min(start + size + 1, len(row)))
+        if start >= 0 and start + size <= len(row) and all(row[i] == " " for i in around):
+            row[start:start + size] = label
+        else:
+            line[col] = "─"
+    return "".join(line), "".join(row)
 
 
-def _matrix_data(data: list[Any], lim: list[Any], bins: int) -> list[Any]:
-    """plotext's ``get_matrix_data`` (data to canvas cells) without three Python calls per
-    point: the same arithmetic in the same order, plotext's half-up rounding inlined."""
-    low, span, steps = lim[0], lim[1] - lim[0], bins - 1
-    floor, ceil = math.floor, math.ceil
-    out: list[Any] = []
-    for el in data:
-        if el is None or el != el:  # None and NaN pass through, as in plotext
-            out.append(el)
-            continue
-        n = (0.5 + steps * (el - low) / span) * 10**8  # plotext: round(change(el), 8)
-        f = floor(n)
-        out.append(floor((f if n - f < 0.5 else ceil(n)) * 10**-8))
-    return out
-
-
-def _hd_group(
-    x: list[Any], y: list[Any], xf: list[int], yf: list[int]
-) -> tuple[list[Any], list[Any], list[tuple[int, ...]]]:
-    """plotext's ``hd_group`` (points to the dots of the cells of braille and HD markers)
-    without a fresh dot grid per point: one grid per cell, dots set in it, cells in the
-    order of their first point. As in plotext, a cell's grid takes the shape of its
-    last point's marker, and every dot is placed with the last point's factors."""
-    xfm, yfm, xfl, yfl = max(xf), max(yf), xf[-1], yf[-1]
-    shapes: dict[tuple[Any, Any], tuple[int, int]] = {}
-    keys = []
-    for xi, yi, xfi, yfi in zip(x, y, xf, yf, strict=True):
-        key = (xi // xfm if _numerical(xi) else xi, yi // yfm if _numerical(yi) else yi)
-        keys.append(key)
-        shapes[key] = (xfi, yfi)
-    grids = {key: [[0] * w for _ in range(h)] for key, (w, h) in shapes.items()}
-    floor = math.floor
-    for xi, yi, key in zip(x, y, keys, strict=True):
-        if _numerical(key[0]) and _numerical(key[1]):
-            grids[key][floor(yi % yfl)][floor(xi % xfl)] = 1
-    dots = [tuple(dot for row in reversed(grid) for dot in row) for grid in grids.values()]
-    return [key[0] for key in grids], [key[1] for key in grids], dots
-
-
-def _numerical(value: Any) -> bool:
-    """plotext's ``numerical`` for the numbers it is given here: not None, not NaN."""
-    return value is not None and value == value
-
-
-def _set_matrices(self: Any) -> None:
-    """plotext's ``matrix_class.set_matrices``, the background built a row at a time
-    instead of one membership test per cell."""
-    cols, space, none = self.cols, plotext_utility.space, plotext_utility.no_color
-    axes, canvas = self.axes_color, self.canvas_color
-    first = min(max(self.Cols_canvas.start, 0), cols)
-    last = min(max(self.Cols_canvas.stop, first), cols)
-    canvas_row = [axes] * first + [canvas] * (last - first) + [axes] * (cols - last)
-    self.marker = [[space] * cols for _ in self.Rows]
-    self.fullground = [[none] * cols for _ in self.Rows]
-    self.background = [
-        list(canvas_row) if row in self.Rows_canvas else [axes] * cols for row in self.Rows
-    ]
-    self.style = [[none] * cols for _ in self.Rows]
-
-
-def _insert_element(
-    self: Any, col: int, row: int, marker: str, fullground: Any = None, style: Any = None,
-    background: Any = None, check_canvas: Any = False,
-) -> None:
-    """plotext's ``matrix_class.insert_element`` with its four setter calls inlined."""
-    if check_canvas is not False and not (col in self.Cols_canvas and row in self.Rows_canvas):
-        return
-    if col in self.Cols and row in self.Rows:
-        self.marker[row][col] = marker
-        if fullground is not None:
-            self.fullground[row][col] = fullground
-        if background is not None:
-            self.background[row][col] = background
-        if style is not None:
-            self.style[row][col] = style
-
-
-# plotext de-duplicates tick labels through set(), whose order follows the hash seed;
-# keep first-seen order so the same data always draws the same screen.
-plotext_utility.no_duplicates = _ordered_unique
-# Same results, less time (each is tested equal to plotext's own): bar charts spent most
-# of their drawing in the two fills and in filling cells, the scatter in mapping its
-# points to cells and their dots to braille characters.
-plotext_utility.get_fill_boundaries = _fill_boundaries
-plotext_utility.fill_data = _fill_data
-plotext_utility.get_matrix_data = _matrix_data
-plotext_utility.hd_group = _hd_group
-plotext_matrix.matrix_class.set_matrices = _set_matrices
-plotext_matrix.matrix_class.insert_element = _insert_element
-
-
-_CELL_STYLES: dict[str, Style] = {}
-
-
-def _cell_style(fullground: Any, style: Any, background: Any) -> Style:
-    """The Rich style of a plotext cell's colours, read back from the ANSI codes plotext
-    itself would print for them (cached: a chart uses a handful)."""
-    key = repr((fullground, style, background))  # plotext colours may be lists
-    found = _CELL_STYLES.get(key)
-    if found is None:
-        ansi = plotext_utility.colors_to_ansi(fullground, style, background)
-        line = AnsiDecoder().decode_line(ansi + "x")
-        styles = [span.style for span in line.spans if isinstance(span.style, Style)]
-        found = Style.chain(*styles) if styles else Style.null()
-        _CELL_STYLES[key] = found
-    return found
-
-
-def matrix_strips(matrix: Any, base: Style, width: int) -> list[Strip]:
-    """One strip per row of a built plotext matrix, top row first, runs of one colour
-    merged into one segment, padded (or cut) to ``width`` cells."""
-    strips: list[Strip] = []
-    cols = matrix.cols
-    for row in reversed(matrix.Rows):
-        cells = zip(matrix.marker[row], matrix.fullground[row], matrix.style[row],
-                    matrix.background[row], strict=True)
-        segments = [
-            Segment("".join(map(_MARKER, run)), base + _cell_style(*colors))
-            for colors, run in groupby(cells, key=_COLORS)
-        ]
-        strip = Strip(segments, cols)
-        strips.append(strip if cols == width else strip.crop_extend(0, width, base))
-    return strips
-
-
-_MARKER = itemgetter(0)
-_COLORS = itemgetter(1, 2, 3)
+def text_strips(lines: list[Text], console: Console, base: Style, width: int) -> list[Strip]:
+    """One strip per line of text, over the widget's ``base`` style, ``width`` cells."""
+    return [Strip(line.render(console)).apply_style(base).crop_extend(0, width, base)
+            for line in lines]
 
 
 class PlotWidget(Widget):
-    """Base for the charts: subclasses implement ``draw`` on a fresh figure."""
+    """Base for the charts: ``inputs`` says what a drawing depends on, ``draw_lines``
+    draws those inputs."""
 
     DEFAULT_CSS = """
     PlotWidget { height: 1fr; min-height: 8; }
@@ -205,57 +110,69 @@ class PlotWidget(Widget):
         self.chart_title = title
         self.border_texts.title(title)
         self._data: Any = None
-        self._cache_key: tuple[int, int, int, str] | None = None
+        self._version = 0  # of the data
+        self._stamp: tuple[int, int, int, str] | None = None  # what ``_inputs_key`` is for
+        self._inputs_key: Hashable = None
+        self._drawn_for: Hashable = None
         self._strips: list[Strip] = []
         self._blank = Strip.blank(0)
-        self._version = 0
+        #: Drawings made since mount: the repaint tests and the redraw benchmark read it.
+        self.drawings = 0
 
     def set_data(self, data: Any) -> None:
-        """Give the chart new data (from a snapshot). A shown chart draws it now and is
-        repainted only if the drawing changed; a hidden one draws when it shows."""
+        """Give the chart new data (from a snapshot). A shown chart whose inputs changed
+        draws and repaints now; one whose inputs did not does nothing; a hidden one
+        draws when it shows."""
         self._data = data
         self._version += 1
         width, height = self.content_size
-        if not (self.display and self.is_mounted and width and height):
-            self.refresh()
-            return
-        drawn = self._strips if self._cache_key == self._key(width, height, -1) else None
-        if self._strips_for(width, height) != drawn:
+        shown = self.display and self.is_mounted and width and height
+        if shown and self._key(width, height) != self._drawn_for:
             self.refresh()
 
-    def _key(self, width: int, height: int, version: int = 0) -> tuple[int, int, int, str]:
-        """What a drawing depends on: the data (version ``version`` ago), size, theme."""
-        return (self._version + version, width, height, self.app.theme)
+    def _key(self, width: int, height: int) -> Hashable:
+        """What the drawing at this size depends on: the chart's inputs, size, theme
+        (worked out once per data, size and theme)."""
+        stamp = (self._version, width, height, self.app.theme)
+        if stamp != self._stamp:
+            data = self._data
+            inputs = None
+            if width >= 10 and height >= 4 and data is not None and self.has_data(data):
+                inputs = self.inputs(data, width, height)
+            self._inputs_key = (inputs, width, height, self.app.theme)
+            self._stamp = stamp
+        return self._inputs_key
 
     def _strips_for(self, width: int, height: int) -> list[Strip]:
-        """The drawing at this size (built once per data version, size and theme)."""
+        """The drawing at this size, made again only when its key changed."""
         key = self._key(width, height)
-        if key != self._cache_key:
-            self._strips = self._build(width, height)
+        if key != self._drawn_for:
+            self._strips = self._build(key, width, height)
             self._blank = Strip.blank(width, self.rich_style)
-            self._cache_key = key
+            self._drawn_for = key
+            self.drawings += 1
         return self._strips
 
     def render_line(self, y: int) -> Strip:
         strips = self._strips_for(*self.content_size)
         return strips[y] if y < len(strips) else self._blank
 
-    def _build(self, width: int, height: int) -> list[Strip]:
+    def _build(self, key: Hashable, width: int, height: int) -> list[Strip]:
         if width < 10 or height < 4:
             return []
         base = self.rich_style
-        if self._data is None or not self.has_data(self._data):
+        inputs = key[0] if isinstance(key, tuple) else None
+        if inputs is None:  # no data yet
             text = "waiting for records…".center(width)
             return [Strip([Segment(text, base + Style(dim=True))]).crop_extend(0, width, base)]
-        fig = _figure_class()
-        fig._limit_size(False, False)  # size by the widget, not by the process's terminal
-        fig.plotsize(self.figure_width(self._data, width, height),
-                     self.figure_height(self._data, height))
-        fig.theme("clear")
-        self.draw(fig, self._data, width, height)
-        fig._set_sizes()
-        fig._build_matrix()  # what fig.build() does, without printing it as ANSI text
-        return matrix_strips(fig.monitor.matrix, base, width)
+        return self.draw_strips(inputs, base, width, height)
+
+    def draw_strips(self, inputs: Any, base: Style, width: int, height: int) -> list[Strip]:
+        """The chart drawn from its ``inputs``; by default with plotext (``draw``)."""
+        lines = draw_figure(self.figure_width(inputs, width, height),
+                            self.figure_height(inputs, height),
+                            lambda fig: self.draw(fig, inputs, width, height))
+        return text_strips(lines, self.app.console, base, width)
 
     def theme_color(self, name: str) -> tuple[int, int, int]:
         """An RGB colour of the app's theme, so the charts follow a theme change."""
@@ -263,11 +180,16 @@ class PlotWidget(Widget):
         color = Color.parse(getattr(theme, name, None) or theme.primary)
         return (color.r, color.g, color.b)
 
-    def figure_width(self, data: Any, width: int, height: int) -> int:
+    def inputs(self, data: Any, width: int, height: int) -> Hashable:
+        """What the drawing shows of ``data`` at this size, quantised to cells: equal
+        inputs draw equal charts, so the chart is drawn again only when they change."""
+        raise NotImplementedError
+
+    def figure_width(self, inputs: Any, width: int, height: int) -> int:
         """Columns the figure takes (the rest of the widget stays blank)."""
         return width
 
-    def figure_height(self, data: Any, height: int) -> int:
+    def figure_height(self, inputs: Any, height: int) -> int:
         """Rows the figure takes (horizontal bar charts need exactly one row per bar)."""
         return height
 
@@ -275,5 +197,7 @@ class PlotWidget(Widget):
         """Whether there is something to plot (else a 'waiting' line is shown)."""
         return bool(data)
 
-    def draw(self, fig: Any, data: Any, width: int, height: int) -> None:
+    def draw(self, fig: Figure, inputs: Any, width: int, height: int) -> None:
+        """Draw ``inputs`` with plotext's functions (``fig.plt``) on a cleared, sized
+        figure; x ticks through ``fig.xticks``."""
         raise NotImplementedError

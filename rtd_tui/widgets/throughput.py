@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rtd_tui.tail import ThroughputHistory, ThroughputSample
 from rtd_tui.widgets.charts import nice_ticks
-from rtd_tui.widgets.plot import PlotWidget
+from rtd_tui.widgets.plot import Figure, PlotWidget
 
 RATE_COLOR = "cyan"
 LAG_COLOR = "orange"
@@ -52,26 +50,31 @@ class ThroughputChart(PlotWidget):
     def has_data(self, data: tuple[ThroughputSample, ...]) -> bool:
         return len(data) >= 2
 
-    def draw(
-        self, fig: Any, data: tuple[ThroughputSample, ...], width: int, height: int
-    ) -> None:
+    def inputs(self, data: tuple[ThroughputSample, ...], width: int,
+               height: int) -> tuple[tuple[ThroughputSample, ...], bool]:
+        """The samples (new ones come once a second) and whether the lag panel fits."""
+        return data, height >= TWO_PANELS_FROM
+
+    def draw(self, fig: Figure, inputs: tuple[tuple[ThroughputSample, ...], bool],
+             width: int, height: int) -> None:
+        data, two_panels = inputs
         x = minutes_ago(data)
         xt = time_ticks(x[0], width)
         panels = [("ingest msgs/s", [s.rate for s in data], RATE_COLOR)]
-        if height >= TWO_PANELS_FROM:
+        if two_panels:
             panels.append(("consumer lag", [float(s.lag) for s in data], LAG_COLOR))
-        fig.subplots(len(panels), 1)
+        fig.plt.subplots(len(panels), 1)
         for row, (title, values, color) in enumerate(panels, start=1):
-            panel = fig.subplot(row, 1)
-            panel.theme("clear")
-            panel.title(title)
-            panel.plot(x, values, marker="braille", color=color)
+            fig.plt.subplot(row, 1)
+            fig.plt.theme("clear")
+            fig.plt.title(title)
+            fig.plt.plot(x, values, marker="braille", color=color)
             top = max(max(values), 1.0)
             ticks = axis_ticks(top, count=2 if height // len(panels) < 12 else 3)
-            panel.ylim(0, max(top, ticks[-1]) * 1.05)
-            panel.yticks(ticks, [compact_count(t) for t in ticks])
-            panel.xlim(x[0], 0)
-            panel.xticks(xt, ["now" if t == 0 else f"{t:g}m" for t in xt])
+            fig.plt.ylim(0, max(top, ticks[-1]) * 1.05)
+            fig.plt.yticks(ticks, [compact_count(t) for t in ticks])
+            fig.plt.xlim(x[0], 0)
+            fig.xticks(xt, ["now" if t == 0 else f"{t:g}m" for t in xt])
 
 
 def axis_ticks(top: float, count: int) -> list[float]:
