@@ -102,6 +102,7 @@ class DashboardApp(App[int]):
         if self.run_workers:
             self._produce()
             self._consume()
+            self._watch_lag()
             self._first_data_until = self._loop_time() + FIRST_DATA_FOR_S
             self._first_data = self.set_interval(FIRST_DATA_POLL_S, self._show_first_data)
         if self.handle_signals:
@@ -166,6 +167,10 @@ class DashboardApp(App[int]):
     def _consume(self) -> None:
         self.pipeline.run_consumer()
 
+    @work(thread=True, exit_on_error=False, group="kafka", name="lag")
+    def _watch_lag(self) -> None:
+        self.pipeline.run_lag_watch()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that dies becomes a visible error, never a traceback on screen."""
         if event.state is WorkerState.ERROR and not self._quitting:
@@ -199,7 +204,10 @@ class DashboardApp(App[int]):
                 screen.query_one(MetricsBar).show_rate(live.rate)
                 screen.query_one(ThroughputChart).show(self.pipeline.throughput)
         stale = live.idle if live.idle is not None and live.idle >= self.stale_after else None
-        status_line.show(status, self.updated, self.paused, self._filter_text(), idle=stale)
+        lag = status.lag.total.seconds
+        behind = lag if lag is not None and lag >= self.stale_after else None
+        status_line.show(status, self.updated, self.paused, self._filter_text(), idle=stale,
+                         behind=behind)
 
     def _filter_text(self) -> str:
         """The active filter and what its figures cover: the window, not every record."""

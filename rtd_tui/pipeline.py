@@ -21,6 +21,8 @@ from rtd_tui.consumer import CLUSTER_FETCH_WAIT_MS, ConsumeLoop, LinkStatus, Par
 from rtd_tui.generator import PoolsBuild, RecordGenerator
 from rtd_tui.kafka_engine import KafkaServer
 from rtd_tui.kafka_jars import Progress, no_progress
+from rtd_tui.lag import NO_LAG, LagReport
+from rtd_tui.lag_watch import LagWatch, MessageStamps
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
 from rtd_tui.publish import Publisher
 from rtd_tui.store import DashboardStore, RecordStore
@@ -56,6 +58,7 @@ class PipelineStatus:
     partitions: tuple[PartitionInfo, ...]
     start: str = ""  # "from 10:00:00" for a @TIME start
     job: JobProgress | None = None  # set when the dashboard shows a job's aggregates
+    lag: LagReport = NO_LAG  # the raw reader's lag in seconds and trend
 
 
 class StreamReader(Protocol):
@@ -93,6 +96,8 @@ class Pipeline:
         self.producer: ProduceLoop | None = None
         self.publisher: Publisher | None = None  # one-off sends (form), same client
         self.consumer: StreamReader | None = None
+        self.lag_watch: LagWatch | None = None  # lag in seconds, on a thread and client of its own
+        self._stamps: MessageStamps | None = None
         self.tail = TailBuffer()  # fed by the consumer thread, read by the tail views
         self.throughput = ThroughputHistory()  # sampled by UI timers: sample_throughput()
 
@@ -122,6 +127,10 @@ class Pipeline:
         mock = isinstance(self.broker, EmbeddedBroker)  # answers a fetch only after the wait
         fetch = {} if mock else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
         self.consumer = self.reader(settings.client_config(self.bootstrap, **fetch))
+        if isinstance(self.consumer, ConsumeLoop):  # the raw reader: its lag in seconds too
+            reader = self.consumer
+            self._stamps = MessageStamps(settings.client_config(self.bootstrap), reader.topic)
+            self.lag_watch = LagWatch(lambda: reader.partitions, self._stamps.read)
 
     def reader(self, config: dict[str, object]) -> StreamReader:
         """The loop that reads the topic into the store: every raw message, here."""
@@ -150,6 +159,7 @@ class Pipeline:
             produced=self.producer.stats if self.producer else ProducerStats(),
             partitions=self._partitions_now(),
             start=consumer.started_from if isinstance(consumer, ConsumeLoop) else "",
+            lag=self.lag_watch.report() if self.lag_watch else NO_LAG,
         )
 
     def _partitions_now(self) -> tuple[PartitionInfo, ...]:
@@ -185,6 +195,11 @@ class Pipeline:
         if self.consumer is not None:
             self._run_loop("consumer", self.consumer.run)
 
+    def run_lag_watch(self) -> None:
+        """Body of the lag thread (beside the consumer's, never in its way)."""
+        if self.lag_watch is not None:
+            self._run_loop("lag", self.lag_watch.run)
+
     def _run_loop(self, name: str, loop: Callable[[threading.Event], None]) -> None:
         done = threading.Event()
         self._loops_running[name] = done
@@ -212,8 +227,11 @@ class Pipeline:
             # reported lost either way), so the process ends without that wait.
             wait = 0.0 if self._unreachable() else flush_timeout
             lost = self.producer.flush(wait) + self.producer.stats.failed
-        if (consuming := self._loops_running.get("consumer")) is not None:
-            consuming.wait(LOOP_EXIT_TIMEOUT_S)
+        for name in ("consumer", "lag"):
+            if (running := self._loops_running.get(name)) is not None:
+                running.wait(LOOP_EXIT_TIMEOUT_S)
+        if self._stamps is not None:
+            self._stamps.close()
         if self.broker is not None:
             self.broker.close()
         return lost

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from rtd_tui.consumer import ConsumeLoop, PartitionInfo
 from rtd_tui.decode import decode_batch
-from rtd_tui.screens.stream import StreamScreen
+from rtd_tui.screens.stream import PARTITION_COLUMNS, StreamScreen
 from rtd_tui.store import RecordStore
 from rtd_tui.store.rates import RATE_SPAN_S
 from rtd_tui.tail import ThroughputHistory
@@ -85,8 +85,9 @@ async def test_a_stopped_stream_reads_zero_everywhere() -> None:
         await pilot.pause()
         table = screen.query_one("#partitions", DataTable)
         rows = [table.get_row_at(r) for r in range(4)]
-        assert [str(row[-2]) for row in rows] == ["0.00/s"] * 4
-        assert [str(row[-1]) for row in rows] == ["6 s ago"] * 4  # since each one's last
+        column = PARTITION_COLUMNS.index
+        assert [str(row[column("msgs/s")]) for row in rows] == ["0.00/s"] * 4
+        assert [str(row[column("last message")]) for row in rows] == ["6 s ago"] * 4
         assert "consumed 0.00/s" in text_of(screen.query_one("#stream-summary", Static))
 
         clocks.t += 300.0

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from confluent_kafka import TIMESTAMP_CREATE_TIME, Message
 from dashboard_kit import filled_store, fixed_history, fixture_values, still_app
 from rich.console import Console
+from rich.text import Text
 from test_app import live_app, wait_until
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -18,6 +20,7 @@ from textual.widgets import DataTable, Static
 
 from rtd_tui.app import RtdApp
 from rtd_tui.consumer import ConsumeLoop, LinkStatus, PartitionInfo
+from rtd_tui.lag_watch import LagWatch
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.stream import StreamScreen
 from rtd_tui.screens.tail import TAIL_ROWS, TailScreen
@@ -34,6 +37,27 @@ PARTITIONS = (  # their msgs/s come from the store: 750 records each, 4 s ago
     PartitionInfo(2, 0, 1_507, 1_431),
     PartitionInfo(3, 0, 1_475, 1_475),
 )
+
+
+#: A minute earlier: partition 0 read 8/s while 5/s came (catching up), partition 2
+#: 4/s while 5/s came (falling behind); 1 and 3 were idle.
+EARLIER = tuple(
+    replace(p, high=p.high - 60 * produced, position=p.position - 60 * consumed)
+    for p, (consumed, produced) in zip(PARTITIONS, ((8, 5), (0, 0), (4, 5), (0, 0)), strict=True)
+)
+#: The oldest unread message of partitions 0 and 2: 42 s and 95 s old.
+OLDEST = {0: T0 / 1000 - 42, 2: T0 / 1000 - 95}
+
+
+def fixed_lag() -> LagWatch:
+    """A lag watch after two rounds a minute apart, on fixed clocks."""
+    now = {"partitions": EARLIER, "mono": 0.0}
+    watch = LagWatch(lambda: now["partitions"], lambda offsets: {p: OLDEST[p] for p in offsets},
+                     monotonic=lambda: now["mono"], wall=lambda: T0 / 1000)
+    watch.update()
+    now.update(partitions=PARTITIONS, mono=60.0)
+    watch.update()
+    return watch
 
 
 def tail_messages() -> list[Message]:
@@ -68,6 +92,7 @@ def stream_app() -> RtdApp:
     consumer.partitions = PARTITIONS
     consumer.status = LinkStatus("connected", since=0.0)
     pipeline.consumer = consumer
+    pipeline.lag_watch = fixed_lag()
     pipeline.throughput = fixed_history()
     pipeline.tail.add(tail_messages())
     return app
@@ -94,9 +119,14 @@ async def test_stream_view_lists_partitions_and_totals() -> None:
         await pilot.pause()
         table = app.screen.query_one("#partitions", DataTable)
         assert table.row_count == 4
-        assert cells(table, 2) == ["2", "0", "1,507", "1,431", "76", "188/s", "4 s ago"]
+        assert cells(table, 2) == ["2", "0", "1,507", "1,431", "76", "95 s", "188/s", "4 s ago",
+                                   "falling behind 1.0 msg/s"]
+        assert cells(table, 0)[5:] == ["42 s", "188/s", "4 s ago", "catching up · ~7 s"]
+        assert cells(table, 1)[4:6] == ["0", "0 s"] and cells(table, 1)[-1] == "caught up"
         summary = str(app.screen.query_one("#stream-summary", Static).content)
-        assert "total lag 96" in summary and "localhost:9092" in summary
+        title = Text.from_markup(str(app.screen.query_one("#partitions-box").border_title))
+        assert title.plain == "Partitions · total lag 96 · 95 s · catching up · ~48 s"
+        assert "localhost:9092" in summary
         assert "csv-data" in summary
         await pilot.press("escape")
         assert app.screen.__class__.__name__ == "DashboardScreen"
@@ -292,6 +322,24 @@ async def test_a_long_broker_reason_is_cut_on_the_status_line_and_whole_in_the_s
         await pilot.press("s")
         await pilot.pause()
         assert f"unreachable ({reason})" in plain(app.screen.query_one("#stream-summary", Static))
+
+
+async def test_the_status_line_shows_the_lag_in_seconds_past_a_few_refreshes() -> None:
+    wall = [T0 / 1000]
+    app = still_app(refresh=1.0)  # said from 4 s on
+    partitions = (PartitionInfo(0, 0, 100, 40),)
+    watch = LagWatch(lambda: partitions, lambda offsets: dict.fromkeys(offsets, T0 / 1000 - 3),
+                     wall=lambda: wall[0])
+    app.pipeline.lag_watch = watch
+    watch.update()
+    async with app.run_test(size=SIZE) as pilot:
+        app.redraw(force=True)
+        await pilot.pause()
+        assert "lag" not in plain(app.screen.query_one(StatusLine))  # 3 s: a refresh or so
+        wall[0] += 92
+        app.redraw()
+        await pilot.pause()
+        assert ") · lag 95 s  │  producer" in plain(app.screen.query_one(StatusLine))
 
 
 @pytest.mark.parametrize("screen_type", [StreamScreen, TailScreen])

@@ -12,12 +12,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from rtd_tui.consumer import PartitionInfo
+from rtd_tui.lag import PartitionLag, Trend
 from rtd_tui.pipeline import JobProgress, Pipeline, PipelineStatus
 from rtd_tui.widgets.footer import FittedFooter
 from rtd_tui.widgets.format import ago, count, rate, safe
+from rtd_tui.widgets.quiet import BorderTexts
 from rtd_tui.widgets.throughput import ThroughputChart
 
-PARTITION_COLUMNS = ("partition", "low", "high", "position", "lag", "msgs/s", "last message")
+PARTITION_COLUMNS = ("partition", "low", "high", "position", "lag", "lag time", "msgs/s",
+                     "last message", "trend")
 SEPARATOR = ("  │  ", "dim")
 
 
@@ -49,8 +52,39 @@ class PipelineScreen(Screen[None]):
         raise NotImplementedError
 
 
+def trend_text(t: Trend) -> str:
+    """``catching up · ~40 s``, ``falling behind 120 msg/s``, ``caught up``..."""
+    if t.eta is not None:
+        return f"{t.state} · ~{ago(t.eta)}"
+    if t.gap is not None:
+        return f"{t.state} {rate(t.gap).removesuffix('/s')} msg/s"
+    return "measuring rates…" if t.state == "measuring" else t.state
+
+
+def lag_time(lag: PartitionLag | None) -> str:
+    """How old the oldest unread message is (an em dash until it is known)."""
+    return "—" if lag is None or lag.seconds is None else ago(lag.seconds)
+
+
+def _trend_style(t: Trend) -> str:
+    return {"falling behind": "bold red", "stalled": "bold yellow",
+            "catching up": "yellow"}.get(t.state, "dim")
+
+
+def partitions_title(status: PipelineStatus) -> str:
+    """The partition box's title: total lag in messages and seconds, and its trend
+    (in the title, where it fits on a narrow terminal too)."""
+    if not status.lag.partitions:  # not measured (the aggregates reader: see the job line)
+        return "Partitions"
+    total = status.lag.total
+    messages = sum(p.lag for p in status.partitions)
+    going = trend_text(total.trend)
+    return (f"Partitions · total lag [b]{count(messages)}[/] · {lag_time(total)} · "
+            f"[{_trend_style(total.trend)}]{going}[/]")
+
+
 def stream_summary(status: PipelineStatus) -> Text:
-    """Topic, brokers, link state, totals: the line above the partition table."""
+    """Topic, brokers, link state, consumed rate: the line above the partition table."""
     parts = status.partitions
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("topic ", style="dim")
@@ -65,9 +99,6 @@ def stream_summary(status: PipelineStatus) -> Text:
         line.append(f" ({safe(status.link.detail)})", style="dim")  # in full, unlike the status
     line.append(*SEPARATOR)
     line.append(f"{len(parts)} partitions", style="dim")
-    line.append(*SEPARATOR)
-    line.append("total lag ", style="dim")
-    line.append(count(sum(p.lag for p in parts)), style="bold")
     line.append(*SEPARATOR)
     line.append("consumed ", style="dim")
     line.append(rate(sum(p.rate for p in parts)), style="bold")
@@ -102,15 +133,19 @@ def job_summary(job: JobProgress) -> Text:
     return line
 
 
-def partition_row(info: PartitionInfo) -> tuple[Text, ...]:
-    """One table row; the lag is highlighted when the consumer is behind, and the last
-    column says how long the partition has been quiet."""
+def partition_row(info: PartitionInfo, lag: PartitionLag | None) -> tuple[Text, ...]:
+    """One table row; the lag is highlighted when the consumer is behind, "last message"
+    says how long the partition has been quiet, and the trend where its lag is going."""
     cells = (info.partition, info.low, info.high, info.position)
+    behind = "bold yellow" if info.lag else ""
+    going = trend_text(lag.trend) if lag is not None else "—"
     return (
         *(Text(count(v), justify="right") for v in cells),
-        Text(count(info.lag), justify="right", style="bold yellow" if info.lag else ""),
+        Text(count(info.lag), justify="right", style=behind),
+        Text(lag_time(lag) if info.lag else "0 s", justify="right", style=behind),
         Text(rate(info.rate), justify="right"),
         Text("—" if info.idle is None else f"{ago(info.idle)} ago", justify="right"),
+        Text(going, style=_trend_style(lag.trend) if lag is not None else "dim"),
     )
 
 
@@ -138,7 +173,7 @@ class StreamScreen(PipelineScreen):
         yield FittedFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#partitions-box").border_title = "Partitions"
+        self._title = BorderTexts(self.query_one("#partitions-box"))
         table = self.query_one("#partitions", DataTable)
         for name in PARTITION_COLUMNS:
             table.add_column(name, key=name)
@@ -157,10 +192,12 @@ class StreamScreen(PipelineScreen):
                 job = self.query_one("#job-summary", Static)
                 job.display = True
                 job.update(job_summary(status.job))
+            self._title.title(partitions_title(status))
             table: DataTable[Text] = self.query_one("#partitions", DataTable)
             row = table.cursor_row
             table.clear()
             for info in status.partitions:
-                table.add_row(*partition_row(info), key=str(info.partition))
+                row_cells = partition_row(info, status.lag.of(info.partition))
+                table.add_row(*row_cells, key=str(info.partition))
             if status.partitions:
                 table.move_cursor(row=min(row, len(status.partitions) - 1))

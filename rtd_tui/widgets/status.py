@@ -36,9 +36,10 @@ class StatusLine(Static):
 
     def show(
         self, status: PipelineStatus, updated: datetime | None, paused: bool, filtered: str = "",
-        *, idle: float | None = None,
+        *, idle: float | None = None, behind: float | None = None,
     ) -> None:
-        """``idle``: seconds since the last message, when it is long enough to say so."""
+        """``idle``: seconds since the last message, ``behind``: the age of the oldest
+        unread one (lag in seconds), each when it is long enough to say so."""
         line = Text(no_wrap=True, overflow="ellipsis")
         if paused:
             line.append(" PAUSED ", style="bold black on yellow")
@@ -52,6 +53,8 @@ class StatusLine(Static):
             line.append(f" · {status.start}", style="bold")
         if idle is not None:  # beside the link state: a quiet stream never looks alive
             line.append(f" · last message {ago(idle)} ago", style="bold yellow")
+        if behind is not None:
+            line.append(f" · lag {ago(behind)}", style="bold yellow")
         if status.job is not None:  # which source the figures come from
             line.append(*SEPARATOR)
             line.append("source ", style="dim")
