@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from aggregates_kit import Raw, job_output, key, value
+from aggregates_kit import fixture_raw, job_output, key, updates, value
 from dashboard_kit import fixture_values
 
 from rtd_tui.aggregates import AggregateError, AggregateKey, AggregateRow, decode_message
@@ -15,16 +15,6 @@ from rtd_tui.records import AGE_RANGE, CITIES, CITY_INDEX
 from rtd_tui.store.view import RecordFilter
 
 SP = CITIES[CITY_INDEX["São Paulo"]]
-
-
-def decoded(messages: list[tuple[bytes, bytes | None]]) -> list[tuple[AggregateKey,
-                                                                     AggregateRow | None]]:
-    out = []
-    for k, v in messages:
-        update = decode_message(k, v)
-        assert update is not None
-        out.append(update)
-    return out
 
 
 def test_a_cell_decodes_with_city_as_on_the_wire() -> None:
@@ -71,30 +61,15 @@ def test_malformed_messages_say_where_and_what(k: bytes | None, v: bytes | None,
 def test_upserts_replace_and_tombstones_remove() -> None:
     table = AggregateTable()
     cell = f"{SP}|30"
-    table.apply(decoded([(key("cell", cell), value("cell", cell, 1, 500)),
+    table.apply(updates([(key("cell", cell), value("cell", cell, 1, 500)),
                          (key("cell", cell), value("cell", cell, 3, 1500))]))
     figures = table.figures()
     sp = CITY_INDEX[SP]
     assert figures.totals.city_n[sp] == 3 and figures.totals.city_cents[sp] == 1500
     assert figures.totals.city_age[sp] == 90
     assert figures.totals.age_n[30 - AGE_RANGE[0]] == 3
-    table.apply(decoded([(key("cell", cell), None)]))
+    table.apply(updates([(key("cell", cell), None)]))
     assert sum(table.figures().totals.city_n) == 0 and len(table) == 0
-
-
-def fixture_raw() -> list[Raw]:
-    """The checked-in records on 4 partitions, some malformed ones, and tombstones of
-    the first five ids (after their records)."""
-    values = fixture_values(400)
-    raw = [Raw(i % 4, i // 4, str(json.loads(v)["id"]).encode(), v, 1_000 + i)
-           for i, v in enumerate(values)]
-    young = json.dumps({**json.loads(values[0]), "idade": 5}).encode()
-    bad = [b"{oops", b'{"id": 1}', b"  ", young]
-    raw += [Raw(0, 100 + i, b"1", v, 2_000 + i) for i, v in enumerate(bad)]
-    ids = sorted({json.loads(v)["id"] for v in values})[:5]
-    raw += [Raw(1, 100 + i, str(ident).encode(), None, 3_000 + i) for i, ident in enumerate(ids)]
-    raw.append(Raw(2, 100, b"not-an-id", None, 3_100))
-    return raw
 
 
 def test_store_figures_equal_the_raw_views() -> None:
@@ -102,28 +77,26 @@ def test_store_figures_equal_the_raw_views() -> None:
     from rtd_tui.decode import decode_batch
     from rtd_tui.store import RecordStore
 
-    raw = fixture_raw()
+    raw = fixture_raw(400)
     expected = RecordStore(clock=lambda: 1.0)
-    records, tombstones = [m for m in raw if m.value], [m for m in raw if not m.value]
-    for batch in (records, tombstones):  # as a live reader sees them: the deletes come later
-        expected.ingest(decode_batch([m.value for m in batch], [m.partition for m in batch],
-                                     [m.offset for m in batch], [m.key for m in batch]))
+    expected.ingest(decode_batch([m.value for m in raw], [m.partition for m in raw],
+                                 [m.offset for m in raw], [m.key for m in raw]))
     store = AggregateStore(clock=lambda: 1.0)
-    store.apply(decoded(job_output(raw)))
+    store.apply(updates(job_output(raw)))
     got, want = store.snapshot(), expected.snapshot()
     assert (got.count, got.total, got.mean_value, got.mean_age) == (
         want.count, want.total, want.mean_value, want.mean_age)
     assert got.age_counts == want.age_counts
     assert got.by_city.equals(want.by_city)
-    assert got.rejected_by_reason == want.rejected_by_reason and got.rejected == 5
+    assert got.rejected_by_reason == want.rejected_by_reason and got.rejected == 4
     assert got.consumed == want.consumed == len(raw)
 
 
 def test_a_malformed_message_is_counted_and_loses_nothing_good() -> None:
     store = AggregateStore()
     cell = f"{SP}|40"
-    store.apply(decoded([(key("cell", cell), value("cell", cell, 2, 10_000))]))
-    store.apply(decoded([(key("cell", f"{SP}|41"), value("cell", f"{SP}|41", 1, 100))]),
+    store.apply(updates([(key("cell", cell), value("cell", cell, 2, 10_000))]))
+    store.apply(updates([(key("cell", f"{SP}|41"), value("cell", f"{SP}|41", 1, 100))]),
                 errors=["value of cell 'x' at partition 0 offset 9: cents is null"])
     assert store.snapshot().count == 3
     assert store.malformed == (1, "value of cell 'x' at partition 0 offset 9: cents is null")
@@ -132,26 +105,26 @@ def test_a_malformed_message_is_counted_and_loses_nothing_good() -> None:
 def test_clear_is_a_baseline_and_rewind_forgets() -> None:
     store = AggregateStore()
     cell, other = f"{SP}|40", f"{SP}|41"
-    store.apply(decoded([(key("cell", cell), value("cell", cell, 2, 10_000)),
+    store.apply(updates([(key("cell", cell), value("cell", cell, 2, 10_000)),
                          (key("rejected", "not JSON"), value("rejected", "not JSON", 4))]))
     store.clear()
     assert store.snapshot().count == 0 and store.snapshot().rejected == 0
-    store.apply(decoded([(key("cell", cell), value("cell", cell, 5, 25_000)),
+    store.apply(updates([(key("cell", cell), value("cell", cell, 5, 25_000)),
                          (key("cell", other), value("cell", other, 1, 700))]))
     snap = store.snapshot()
     assert (snap.count, snap.total) == (4, 157.0)  # 3 new in 40s, 1 in 41s
     store.rewind()
     assert store.snapshot().count == 0
-    store.apply(decoded([(key("cell", cell), value("cell", cell, 5, 25_000))]))
+    store.apply(updates([(key("cell", cell), value("cell", cell, 5, 25_000))]))
     assert store.snapshot().count == 5
 
 
 def test_partition_rows_drive_consumed_and_rate() -> None:
     now = [10.0]
     store = AggregateStore(clock=lambda: now[0])
-    store.apply(decoded([(key("partition", "0"), value("partition", "0", 100, None, 99, 5))]))
+    store.apply(updates([(key("partition", "0"), value("partition", "0", 100, None, 99, 5))]))
     now[0] = 12.0
-    store.apply(decoded([(key("partition", "0"), value("partition", "0", 300, None, 299, 6))]))
+    store.apply(updates([(key("partition", "0"), value("partition", "0", 300, None, 299, 6))]))
     live = store.liveness()
     assert store.consumed == 300
     assert live.partition_rates[0] == live.rate == pytest.approx(300 / 2.0)

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from aggregates_kit import Raw, job_output
+from aggregates_kit import Raw, filled_aggregates, fixture_raw, job_output, still_aggregates_app
 from confluent_kafka import Consumer, Producer, TopicPartition
 from dashboard_kit import fixture_values
 from test_app import wait_until
@@ -155,3 +155,14 @@ async def test_the_stream_view_shows_the_jobs_progress(broker: Any) -> None:
         positions = [info.position for info in app.pipeline.status().partitions]
         ends = [info.high for info in app.pipeline.status().partitions]
         assert [e - p for p, e in zip(positions, ends, strict=True)] == [2] * PARTITIONS
+
+
+@pytest.mark.parametrize("size", [(160, 50), (80, 24)], ids=lambda s: "x".join(map(str, s)))
+def test_snapshot_aggregates_dashboard(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(still_aggregates_app(), terminal_size=size)
+
+
+def test_snapshot_aggregates_stream_view(snap_compare: Any) -> None:
+    store = filled_aggregates(fixture_raw())
+    store.apply([], errors=["value of cell 'Recife|30' at partition 0 offset 7: cents is null"])
+    assert snap_compare(still_aggregates_app(store), terminal_size=(100, 30), press=["s"])
