@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rtd_tui.records import AGE_RANGE, CITY_INDEX
@@ -62,8 +63,10 @@ def decode_message(
     at = f" at {where}" if where else ""
     if key is None:
         raise AggregateError(f"aggregate message{at} has no key")
-    fields = _json_object(key, f"key{at}")
-    agg_key = AggregateKey(_text(fields, "kind", f"key{at}"), _text(fields, "name", f"key{at}"))
+    try:
+        agg_key = _key(key)
+    except AggregateError as exc:
+        raise AggregateError(f"key{at}{exc}") from None
     if agg_key.kind not in KINDS:
         return None
     if value is None:
@@ -87,6 +90,13 @@ def decode_message(
     return agg_key, row
 
 
+@lru_cache(maxsize=8192)  # a job rewrites the same few thousand keys again and again
+def _key(key: bytes) -> AggregateKey:
+    """A key's kind and name (the error text follows "key at ...")."""
+    fields = _json_object(key, "")
+    return AggregateKey(_text(fields, "kind", ""), _text(fields, "name", ""))
+
+
 def check_name(key: AggregateKey) -> None:
     """The ``name`` of a known kind has its kind's form."""
     if key.kind == CELL:
@@ -99,6 +109,7 @@ def check_name(key: AggregateKey) -> None:
         raise AggregateError(f"tombstones row named {key.name!r:.60} (the name must be empty)")
 
 
+@lru_cache(maxsize=4096)  # at most cities x ages valid names: each is parsed once
 def parse_cell(name: str) -> Cell:
     """``'<cidade>|<idade>'`` with a known city and an age in range."""
     city, sep, age = name.rpartition(CELL_SEPARATOR)
@@ -113,6 +124,7 @@ def parse_cell(name: str) -> Cell:
 
 
 def _json_object(data: bytes, what: str) -> dict[str, Any]:
+    """``data`` as a JSON object; errors read "<what> is not ..." (``what`` may be empty)."""
     try:
         parsed = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
