@@ -1,4 +1,9 @@
-"""The live tail: the newest raw messages with their verdict, following unless held."""
+"""The live tail: the newest raw messages with their verdict, following unless held.
+
+The screen reads its messages from a ``TailSource`` (the pipeline's ``TailBuffer`` by
+default): anything that says when its content changed and hands out its newest
+entries can feed it.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,16 @@ from typing import Any, Protocol, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from rtd_tui.records import RecordError, decode
-from rtd_tui.screens.detail import STATUS_STYLE, RecordDetailScreen, kafka_time
+from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.stream import PipelineScreen
-from rtd_tui.tail import TailEntry, safe_str, safe_text
+from rtd_tui.tail import TailEntry
 from rtd_tui.widgets.footer import FittedFooter
+from rtd_tui.widgets.tail_table import TailTable
 
 TAIL_ROWS = 200  # rows drawn; the buffer holds more for lookups from the dashboard
-KEY_WIDTH = 24
-REASON_WIDTH = 60
-TAIL_COLUMNS = ("partition", "offset", "key", "timestamp (UTC)", "size", "status", "reason")
 
 
 class FormHost(Protocol):
@@ -27,26 +30,17 @@ class FormHost(Protocol):
     def open_form(self, prefill: dict[str, Any] | None = None) -> None: ...
 
 
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+class TailSource(Protocol):
+    """Where the tail's messages come from."""
 
+    @property
+    def added(self) -> int:
+        """Changes whenever the content does."""
+        ...
 
-def tail_row(entry: TailEntry) -> tuple[Text, ...]:
-    """One table row; key and reason are untrusted and made inert."""
-    key = "—" if entry.key is None else clip(safe_text(entry.key), KEY_WIDTH)
-    return (
-        Text(str(entry.partition), justify="right"),
-        Text(str(entry.offset), justify="right"),
-        Text(key),
-        Text(kafka_time(entry.timestamp_ms)),
-        Text(f"{entry.size:,}", justify="right"),
-        Text(entry.status, style=STATUS_STYLE[entry.status]),
-        Text(clip(safe_str(entry.reason), REASON_WIDTH), style="dim"),
-    )
-
-
-def row_key(entry: TailEntry) -> str:
-    return str(entry.seq)  # a message read twice (a replay) gets two rows
+    def entries(self, newest: int | None = None) -> list[TailEntry]:
+        """The ``newest`` last entries, oldest first, each with its verdict."""
+        ...
 
 
 class TailScreen(PipelineScreen):
@@ -62,26 +56,26 @@ class TailScreen(PipelineScreen):
     TailScreen #tail { height: 1fr; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, source: TailSource | None = None) -> None:
         super().__init__()
         self.frozen = False
         self._scrolled_up = False
         self._drawn_added: int | None = None
-        self._rows: dict[str, TailEntry] = {}  # as shown, oldest first
+        self._source = source
 
     def compose(self) -> ComposeResult:
         yield Static(id="tail-marker")
-        yield DataTable[Text](id="tail", cursor_type="row", zebra_stripes=True)
+        yield TailTable(id="tail")
         yield FittedFooter()
 
-    def on_mount(self) -> None:
-        table = self.query_one("#tail", DataTable)
-        for name in TAIL_COLUMNS:
-            table.add_column(name, key=name)
+    @property
+    def source(self) -> TailSource:
+        """The messages shown: the one given, else the pipeline's tail."""
+        return self._source if self._source is not None else self.pipeline.tail
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#tail", DataTable)
+    def table(self) -> TailTable:
+        return self.query_one("#tail", TailTable)
 
     @property
     def held(self) -> bool:
@@ -94,32 +88,13 @@ class TailScreen(PipelineScreen):
         return not self.frozen and not self.held
 
     def tick(self) -> None:
-        tail = self.pipeline.tail
-        if self.following and tail.added != self._drawn_added:
-            self._drawn_added = tail.added
-            self._draw(tail.entries(TAIL_ROWS))
-        self._mark(tail.added - (self._drawn_added or 0))
-
-    def _draw(self, entries: list[TailEntry]) -> None:
-        """Add the new rows and drop the old ones (only new rows get measured), then
-        put the cursor on the newest."""
-        table = self.table
-        wanted = {row_key(e): e for e in entries}
-        gone = [key for key in self._rows if key not in wanted]
-        with self.app.batch_update():
-            if len(gone) > TAIL_ROWS // 4:  # each removal costs a pass over the rows
-                table.clear()
-                self._rows = {}
-            else:
-                for key in gone:
-                    table.remove_row(key)
-                    del self._rows[key]
-            for key, entry in wanted.items():
-                if key not in self._rows:
-                    self._rows[key] = entry
-                    table.add_row(*tail_row(entry), key=key)
-            if self._rows:
-                table.move_cursor(row=len(self._rows) - 1, animate=False)
+        source = self.source
+        if self.following and source.added != self._drawn_added:
+            self._drawn_added = source.added
+            table = self.table
+            table.show(source.entries(TAIL_ROWS))
+            table.move_to(table.row_count - 1)
+        self._mark(source.added - (self._drawn_added or 0))
 
     def _mark(self, unseen: int) -> None:
         marker = Text(no_wrap=True)
@@ -131,7 +106,7 @@ class TailScreen(PipelineScreen):
             marker.append("  cursor moved · f (or the last row) follows again", style="dim")
         else:
             marker.append("● following", style="bold green")
-        marker.append(f"  ·  {len(self._rows):,} messages shown", style="dim")
+        marker.append(f"  ·  {self.table.row_count:,} messages shown", style="dim")
         if unseen > 0:
             marker.append(f" · {unseen:,} new since", style="bold")
         self.query_one("#tail-marker", Static).update(marker)
@@ -152,17 +127,12 @@ class TailScreen(PipelineScreen):
             self.frozen = False
             self._scrolled_up = False
             self._drawn_added = None
-            if self._rows:
-                self.table.move_cursor(row=len(self._rows) - 1, animate=False)
+            self.table.move_to(self.table.row_count - 1)
         self.tick()
 
     def action_reproduce(self) -> None:
         """Open the produce form with the selected message, to edit and send again."""
-        table = self.table
-        if not table.row_count:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        entry = self._rows.get(str(key))
+        entry = self.table.selected()
         if entry is None:
             return
         try:
@@ -172,7 +142,5 @@ class TailScreen(PipelineScreen):
             return
         cast(FormHost, self.app).open_form(record)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        entry = self._rows.get(str(event.row_key.value))
-        if entry is not None:
-            self.app.push_screen(RecordDetailScreen(entry, self.pipeline.settings.topic))
+    def on_tail_table_row_selected(self, event: TailTable.RowSelected) -> None:
+        self.app.push_screen(RecordDetailScreen(event.entry, self.pipeline.settings.topic))

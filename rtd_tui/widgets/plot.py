@@ -97,7 +97,7 @@ def text_strips(lines: list[Text], console: Console, base: Style, width: int) ->
 
 
 class PlotWidget(Widget):
-    """Base for the charts: ``inputs`` says what a drawing depends on, ``draw_lines``
+    """Base for the charts: ``inputs`` says what a drawing depends on, ``draw_strips``
     draws those inputs."""
 
     DEFAULT_CSS = """
