@@ -21,6 +21,7 @@ class UserAction:
     description: str  # one line, for the help and the palette
     show: bool = True  # shown in the footer
     display_key: str = ""  # how the help writes the key (defaults to key)
+    priority: bool = False  # acts on arrival (a key that moves the focus: see ``filter``)
 
 
 ACTIONS: tuple[UserAction, ...] = (
@@ -33,7 +34,7 @@ ACTIONS: tuple[UserAction, ...] = (
                "terminal is too small for all of them"),
     UserAction("space", "pause", "Pause", "Freeze the view (ingest continues); again to resume"),
     UserAction("slash", "filter", "Filter", "Filter by cities, age and value range "
-               "(Enter applies, Esc clears)", display_key="/"),
+               "(Enter applies, Esc clears)", display_key="/", priority=True),
     UserAction("s", "stream", "Stream", "Stream view: partitions, watermarks, lag, msgs/s and "
                "the throughput chart"),
     UserAction("t", "tail", "Tail", "Live tail of raw messages (valid or rejected with its "
@@ -72,7 +73,10 @@ VIEW_KEYS: tuple[ViewKey, ...] = (
     ViewKey("Tail", "f", "Freeze the tail, or follow the newest messages again"),
     ViewKey("Tail", "R", "Re-produce the selected message (edit it first in the form)",
             "shift+r"),
-    ViewKey("Produce form", "ctrl+s", "Send the record; the toast says where it landed"),
+    ViewKey("Filter bar", "tab,shift+tab", "Next or previous field; Enter applies, Esc clears "
+            "and closes", "Tab shift+Tab"),
+    ViewKey("Produce form", "ctrl+s", "Send the record (Enter in a field too); the form says "
+            "where it landed"),
     ViewKey("Produce form", "ctrl+n", "A new sample from the generator"),
     ViewKey("Produce form", "ctrl+r", "Switch between the fields and raw JSON"),
     ViewKey("Produce form", "ctrl+d", "Delete the id: send a tombstone"),

@@ -17,6 +17,7 @@ import polars as pl
 from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.keys import key_to_character
 from textual.screen import Screen
 
 from rtd_tui.actions import ACTIONS
@@ -37,6 +38,9 @@ from rtd_tui.widgets.tables import LatestTable
 
 #: Actions that only mean something on the dashboard itself.
 DASHBOARD_ONLY = frozenset({"cycle_view", "filter"})
+#: Each action's key, and the characters of the keys whose names Textual does not map.
+ACTION_KEYS = {a.action: a.key for a in ACTIONS}
+TYPED_CHARACTERS = {"plus": "+", "minus": "-", "slash": "/"}
 
 
 class RtdApp(DashboardApp):
@@ -45,7 +49,8 @@ class RtdApp(DashboardApp):
     TITLE = "rtd-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
     BINDINGS = [
-        *(Binding(a.key, a.action, a.label, show=a.show, tooltip=a.description) for a in ACTIONS),
+        *(Binding(a.key, a.action, a.label, show=a.show, tooltip=a.description,
+                  priority=a.priority) for a in ACTIONS),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -93,10 +98,16 @@ class RtdApp(DashboardApp):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The dashboard's own panel and filter keys are left out of other screens (and
-        of their footers, which have little room); ``v`` only where panels take turns."""
+        of their footers, which have little room); ``v`` only where panels take turns;
+        a key that the focused text field takes as typing does not act (``/``, bound
+        with priority, included)."""
         screen = self.screen
         if action in DASHBOARD_ONLY and not isinstance(screen, DashboardScreen):
             return False
+        if (key := ACTION_KEYS.get(action)) is not None and screen.focused is not None:
+            character = TYPED_CHARACTERS.get(key) or key_to_character(key)
+            if screen.focused.check_consume_key(key, character):
+                return False  # typed into the focused field, not acted on
         return not (action == "cycle_view" and isinstance(screen, DashboardScreen)
                     and not screen.cycles)
 
@@ -114,17 +125,25 @@ class RtdApp(DashboardApp):
     def on_filter_bar_applied(self, event: FilterBar.Applied) -> None:
         self.record_filter = event.record_filter
         self.redraw(force=True)
-        if (screen := self.dashboard) is not None:
-            screen.query_one("#latest").focus()  # keys act on the dashboard again
+        self._focus_board()
 
     def action_clear_filter(self) -> None:
-        """Esc on the dashboard: drop the filter (the bar says so by closing)."""
-        if (screen := self.dashboard) is not None and self.record_filter.active:
-            screen.query_one(FilterBar).action_clear()
+        """Esc on the dashboard: drop the filter and close its bar."""
+        if (screen := self.dashboard) is None:
+            return
+        bar = screen.query_one(FilterBar)
+        if self.record_filter.active or bar.display:
+            bar.clear()
 
     def on_filter_bar_cleared(self, _event: FilterBar.Cleared) -> None:
         self.record_filter = RecordFilter()
         self.redraw(force=True)
+        self._focus_board()
+
+    def _focus_board(self) -> None:
+        """Keys act on the dashboard again: the latest records take the focus."""
+        if (screen := self.dashboard) is not None:
+            screen.set_focus(screen.query_one(LatestTable))
 
     def action_export(self) -> None:
         """Ask for format and folder, then write the records in view (filtered); in a

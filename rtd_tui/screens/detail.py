@@ -50,9 +50,12 @@ def from_row(row: dict[str, Any]) -> TailEntry:
 
 
 class RecordDetailScreen(Screen[None]):
-    """A full-screen view of one message; Esc goes back."""
+    """A full-screen view of one message; Esc (or Enter) goes back."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("enter", "app.pop_screen", "Back", show=False),
+    ]
     DEFAULT_CSS = """
     RecordDetailScreen > VerticalScroll { padding: 0 1; }
     RecordDetailScreen .section { border: round $primary-darken-1; height: auto; padding: 0 1; }

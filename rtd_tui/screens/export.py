@@ -1,6 +1,8 @@
 """The export dialog: choose Parquet or CSV and the folder; the app writes the file.
 
-Without a folder (in a browser, under ``serve``) the file becomes a download."""
+Without a folder (in a browser, under ``serve``) the file becomes a download. Enter
+exports (in the focused button's format, Parquet from the folder field), Esc cancels;
+the folder is not pre-selected, so a stray key adds to it rather than replacing it."""
 
 from __future__ import annotations
 
@@ -12,11 +14,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from rtd_tui.widgets.footer import FittedFooter
+
 
 class ExportScreen(ModalScreen[tuple[str, Path | None] | None]):
     """Returns (format, folder or None for a download), or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("enter", "export", "Export", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical {
@@ -40,21 +47,29 @@ class ExportScreen(ModalScreen[tuple[str, Path | None] | None]):
                 yield Label(f"Download the {self.rows:,} {what} in view as a file:")
             else:
                 yield Label(f"Write the {self.rows:,} {what} in view to a file in this folder:")
-                yield Input(str(self.folder), id="export-folder")
+                yield Input(str(self.folder), id="export-folder", select_on_focus=False)
             with Horizontal():
                 yield Button("Parquet", id="parquet", variant="primary")
                 yield Button("CSV", id="csv")
                 yield Button("Cancel", id="cancel")
+        yield FittedFooter()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
+        self._choose(str(event.button.id))
+
+    def action_export(self) -> None:
+        """Enter: the focused button's choice; from the folder field, Parquet."""
+        focused = self.focused
+        self._choose(str(focused.id) if isinstance(focused, Button) else "parquet")
+
+    def _choose(self, choice: str) -> None:
+        if choice == "cancel":
             self.dismiss(None)
-            return
-        if self.folder is None:
-            self.dismiss((str(event.button.id), None))
-            return
-        folder = self.query_one("#export-folder", Input).value.strip() or "."
-        self.dismiss((str(event.button.id), Path(folder)))
+        elif self.folder is None:
+            self.dismiss((choice, None))
+        else:
+            folder = self.query_one("#export-folder", Input).value.strip() or "."
+            self.dismiss((choice, Path(folder)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -14,11 +14,12 @@ from rtd_tui.actions import ACTIONS, VIEW_KEYS, key_text
 
 class HelpScreen(ModalScreen[None]):
     """A modal list of key bindings, scrolling where the terminal is short; any of Esc,
-    ? or q closes it."""
+    Enter, ? or q closes it."""
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("enter", "dismiss", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
     ]
     DEFAULT_CSS = """

@@ -118,7 +118,7 @@ class ProduceFormScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         texts = texts_of(self._prefill or {})
         with Vertical(id="form"):
-            yield Static(f"Produce one record to topic {self.pipeline.settings.topic}", id="title")
+            yield Static(self._title(), id="title")
             # Buttons and message above the fields: in view at any height, the fields scroll.
             with Horizontal(id="buttons"):
                 yield Button("Send ^s", id="send", variant="primary", compact=True)
@@ -138,6 +138,13 @@ class ProduceFormScreen(Screen[None]):
                 with TabPane("Raw JSON", id="raw-pane"):
                     yield TextArea(json_of_fields(texts), id="raw", soft_wrap=True)
         yield FittedFooter()
+
+    def _title(self) -> str:
+        """``n`` produces a new record; shift+R re-produces a stored one."""
+        topic = self.pipeline.settings.topic
+        if self._prefill is None:
+            return f"Produce one record to topic {topic}"
+        return f"Re-produce record {self._prefill.get('id', '?')} to topic {topic}: edit, then send"
 
     def on_mount(self) -> None:
         self.query_one("#field-id", Input).focus()
@@ -214,6 +221,11 @@ class ProduceFormScreen(Screen[None]):
     @on(Button.Pressed)
     async def _button(self, event: Button.Pressed) -> None:
         await self.run_action(str(event.button.id))
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        """Enter in a field sends, as ctrl+s does."""
+        self.action_send()
 
     def action_send(self) -> None:
         """Validate; when valid, queue the record and wait (off-thread) for its report."""
