@@ -38,7 +38,7 @@ class JobProgress:
 
     aggregates_topic: str
     lag: int | None  # raw messages the job has not read (None: it committed no offsets yet)
-    lag_s: float | None  # how far behind the newest raw message its newest read one is
+    lag_s: float | None  # age of the oldest raw message it has not read (None: not known)
     newest_age_s: float | None  # seconds since the newest aggregate was written
     malformed: int = 0  # aggregate messages that broke the contract
     last_error: str = ""
@@ -127,10 +127,11 @@ class Pipeline:
         mock = isinstance(self.broker, EmbeddedBroker)  # answers a fetch only after the wait
         fetch = {} if mock else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
         self.consumer = self.reader(settings.client_config(self.bootstrap, **fetch))
-        if isinstance(self.consumer, ConsumeLoop):  # the raw reader: its lag in seconds too
-            reader = self.consumer
-            self._stamps = MessageStamps(settings.client_config(self.bootstrap), reader.topic)
-            self.lag_watch = LagWatch(lambda: reader.partitions, self._stamps.read)
+        # Lag in seconds on the raw topic, at the reader's positions (with --source
+        # aggregates: the job's committed offsets, which its reader's partitions carry).
+        reader = self.consumer
+        self._stamps = MessageStamps(settings.client_config(self.bootstrap), settings.topic)
+        self.lag_watch = LagWatch(lambda: reader.partitions, self._stamps.read)
 
     def reader(self, config: dict[str, object]) -> StreamReader:
         """The loop that reads the topic into the store: every raw message, here."""

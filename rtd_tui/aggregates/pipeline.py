@@ -50,20 +50,13 @@ class AggregatesPipeline(Pipeline):
         return replace(super().status(), job=self.job_progress())
 
     def job_progress(self) -> JobProgress:
-        """Lag in messages from the job's committed offsets; in seconds, from the newest
-        raw message's time against the newest the job read, on partitions it lags on."""
-        figures = self.aggregates.figures()
+        """The job's lag from its committed offsets (in seconds: the age of the oldest raw
+        message it has not read, from the lag watch), and the newest aggregate's age."""
         tail = self.raw_tail
         lag = lag_s = None
         if tail is not None and tail.committed:
             lag = sum(p.lag for p in tail.partitions)
-            behind = [
-                (tail.newest_ms[p.partition] - read.last_ts) / 1000
-                for p in tail.partitions
-                if p.lag and (read := figures.partitions.get(p.partition)) is not None
-                and read.last_ts is not None and p.partition in tail.newest_ms
-            ]
-            lag_s = max([0.0, *behind])
+            lag_s = self.lag_watch.report().total.seconds if self.lag_watch else None
         newest = self.aggregates.newest_ms
         age = None if newest is None else max(0.0, self.wall_clock() - newest / 1000)
         malformed, last_error = self.aggregates.malformed

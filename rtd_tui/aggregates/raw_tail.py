@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 from confluent_kafka import (
-    TIMESTAMP_NOT_AVAILABLE,
     Consumer,
     KafkaError,
     KafkaException,
@@ -69,7 +68,6 @@ class RawTail:
         self.on_tail = on_tail
         self.partitions: tuple[PartitionInfo, ...] = ()  # position: the job's committed offset
         self.committed = False  # whether the job has committed any offset yet
-        self.newest_ms: dict[int, int] = {}  # newest raw message timestamp per partition
         self._held: dict[int, deque[Message]] = {}
 
     def run(self, stop: threading.Event) -> None:
@@ -142,12 +140,7 @@ class RawTail:
 
     def _rows(self) -> pl.DataFrame:
         """The held messages as the raw view's rows, ordered by message time, newest last."""
-        held = [m for messages in self._held.values() for m in messages]
-        for p, messages in self._held.items():
-            kind, ts = messages[-1].timestamp() if messages else (TIMESTAMP_NOT_AVAILABLE, 0)
-            if kind != TIMESTAMP_NOT_AVAILABLE:
-                self.newest_ms[p] = ts
-        return tail_rows(held)
+        return tail_rows([m for messages in self._held.values() for m in messages])
 
 
 def tail_rows(messages: Sequence[Message]) -> pl.DataFrame:
