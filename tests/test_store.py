@@ -297,3 +297,25 @@ def test_rejections_are_counted_by_reason() -> None:
                                                         "empty message": 1}
     assert [(r.partition, r.offset) for r in snap.last_rejections] == [(0, 0), (0, 1), (1, 0),
                                                                        (1, 1)]
+
+
+def test_the_scatter_sample_keeps_its_points_as_records_arrive(
+    records: list[dict[str, Any]],
+) -> None:
+    """The sample follows the records, not their place in the window: a few new records
+    add a few points and drop as many of the oldest; the others stay."""
+    store = RecordStore(window=10_000, scatter_points=500)
+    batches = batches_of(records, size=10)
+    feed(store, batches[:1000])  # 10,000 records: a full window
+    before = store.snapshot()
+    feed(store, batches[1000:1013])  # 130 more: as many of the oldest leave
+    after = store.snapshot()
+    old = list(zip(before.scatter_age, before.scatter_value, strict=True))
+    new = list(zip(after.scatter_age, after.scatter_value, strict=True))
+    assert 500 <= len(old) <= 1000
+    # Some of the oldest points left with their records (the window trims by chunks)...
+    gone = next(k for k in range(len(old)) if new[: len(old) - k] == old[k:])
+    assert gone < len(old) // 4
+    # ...the others stayed, in order, and the new records added about 1 in 16 (the step).
+    added = len(new) - (len(old) - gone)
+    assert 1 <= added <= 130 // 16 + 1

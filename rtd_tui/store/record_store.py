@@ -174,13 +174,14 @@ class RecordStore:
         now = self._clock()
         with self._lock:
             window = self._rows.frame()
+            arrived = self._rows.appended
             totals = self._totals.copy()
             counters = Counters(
                 self._version, self._consumed, self._rate.rate(now), dict(self._rejected),
                 tuple(self._last_rejections),
             )
         return build_snapshot(window, totals, counters, record_filter, self._latest_rows,
-                              self._scatter_points)
+                              self._scatter_points, arrived=arrived)
 
 
 def drop_deleted(rows: pl.DataFrame, tombstones: list[tuple[int, int, int]]) -> pl.DataFrame:

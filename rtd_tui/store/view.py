@@ -7,6 +7,7 @@ the latest rows.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -81,19 +82,23 @@ class Counters:
 
 def build_snapshot(
     window: pl.DataFrame, totals: Totals, counters: Counters, record_filter: RecordFilter | None,
-    latest_rows: int, scatter_points: int,
+    latest_rows: int, scatter_points: int, *, arrived: int | None = None,
 ) -> Snapshot:
-    """The snapshot of ``window`` and ``totals`` (recomputed from the window when filtered)."""
+    """The snapshot of ``window`` and ``totals`` (recomputed from the window when filtered).
+
+    ``arrived``: rows the window was ever given (its newest row is number ``arrived - 1``),
+    which anchors the scatter sample to the records; unknown, it is anchored to the newest.
+    """
     covered = None
     if record_filter is not None and record_filter.active:
         covered = window.height
         window = window.filter(record_filter.expr())
         totals = aggregate(window)
+        arrived = None  # the filter's matches have no arrival numbers of their own
     count = sum(totals.city_n)
     total_cents = sum(totals.city_cents)
-    step = max(1, window.height // scatter_points)
-    rows = pl.int_range((window.height - 1) % step, window.height, step, eager=True)
-    sample = window.select(pl.col("idade", "valor").gather(rows))  # fast on many chunks
+    sample = scatter_sample(window, scatter_points,
+                            window.height if arrived is None else arrived)
     rejected = counters.rejected
     return Snapshot(
         version=counters.version,
@@ -115,6 +120,19 @@ def build_snapshot(
         covered=covered,
         last_rejections=counters.last_rejections,
     )
+
+
+def scatter_sample(window: pl.DataFrame, points: int, arrived: int) -> pl.DataFrame:
+    """Age and value of ``points`` to twice as many records spread over the window (all
+    of a smaller one): every ``step``-th by arrival number (``arrived`` numbers the row
+    after the newest), not by place in the window. As records arrive, those whose
+    number qualifies join the sample and the oldest leave; the rest stay, so the
+    scatter changes only where points come and go. ``step`` is a power of two: when
+    the window grows past the next one, half the points stay."""
+    step = 1 << max(0, math.floor(math.log2(max(1, window.height / points))))
+    first = (window.height - arrived) % step  # the first row whose number is a multiple
+    rows = pl.int_range(first, window.height, step, eager=True)
+    return window.select(pl.col("idade", "valor").gather(rows))  # fast on many chunks
 
 
 def _by_city(totals: Totals, total_cents: int) -> pl.DataFrame:

@@ -52,6 +52,9 @@ class RowWindow:
         self._fresh_bytes = 0
         self.rows_held = 0
         self.bytes_held = 0
+        #: Rows ever given to ``append``: the newest held row is arrival number
+        #: ``appended - 1``, whatever left the window since.
+        self.appended = 0
 
     @property
     def chunks(self) -> int:
@@ -60,6 +63,7 @@ class RowWindow:
 
     def append(self, rows: pl.DataFrame) -> None:
         """Add a batch's rows (newest last) and drop what left the window."""
+        self.appended += rows.height
         size = _size(rows)
         if size > self.max_bytes or rows.height > self.max_rows:
             rows = self._newest(rows)
