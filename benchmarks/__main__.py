@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from benchmarks import cpu, ingest, latency, memory, producer, redraw, store
 from benchmarks.common import Figure, Sizes, apache_kafka, java_version, machine
@@ -52,8 +53,8 @@ def _ingest(sizes: Sizes, kafka: bool) -> list[Figure]:
             for backlog in sizes.kafka_backlogs:
                 topic = f"bench-ingest-{backlog}"
                 server.create_topic(topic, partitions=4)
-                _guard(out, "ingest, Apache Kafka", lambda t=topic, n=backlog: ingest.measure(
-                    "Apache Kafka 4.1.1", server.bootstrap_servers, t, n))
+                _guard(out, "ingest, Apache Kafka", partial(
+                    ingest.measure, "Apache Kafka 4.1.1", server.bootstrap_servers, topic, backlog))
             _guard(out, "ingest, partitions",
                    lambda: ingest.partition_cost(server, sizes.partitions_backlog))
         return out

@@ -14,7 +14,8 @@ counted from the messages delivered in that window, never from the nominal rate:
 ``rtd-tui -b`` the delivered counts of ``rtd-tui produce``'s own progress lines at the
 window's ends, for the default ``rtd-tui`` the delivered count its status line shows
 (read through a terminal emulator). Paused is the same process after a space key sent
-through the terminal.
+through the terminal. The dashboard's main thread (the UI thread: Textual's event loop,
+which draws) is read apart beside its process.
 
 ``rtd-tui produce`` is read finer (``producer_cpu``): its threads in nanoseconds with
 their wake-ups, between two of its progress lines, librdkafka's share apart, and its
@@ -39,7 +40,7 @@ from benchmarks.producer_cpu import (
 )
 from benchmarks.report import table
 from benchmarks.screen import Screen, delivered
-from benchmarks.terminal import Broker, Terminal, cpu_window
+from benchmarks.terminal import Broker, MainThread, Terminal, cpu_window
 
 RATES = (0, 5, 100, 1_000, 10_000)
 #: Targets for ``rtd-tui -b`` fed by ``rtd-tui produce`` (issue 20), % of one core.
@@ -54,6 +55,7 @@ class Reading:
     """One process over one window: % of a core, and messages handled in that window."""
 
     percent: float
+    ui_percent: float  # its main thread: Textual's event loop, which draws
     messages: float
     seconds: float
 
@@ -63,7 +65,8 @@ class Reading:
 
     def text(self) -> str:
         per = self.ms_per_1k
-        return f"{self.percent:.1f} %" + (f" · {per:.1f} ms/1k msgs" if per is not None else "")
+        return (f"{self.percent:.1f} % (UI thread {self.ui_percent:.1f} %)"
+                + (f" · {per:.1f} ms/1k msgs" if per is not None else ""))
 
 
 def _pause(term: Terminal) -> None:
@@ -75,8 +78,8 @@ def _counted(term: Terminal, screen: Screen, seconds: float) -> Reading:
     """The CPU of ``term`` over ``seconds``, with the records its status line says were
     delivered meanwhile."""
     before = delivered(screen.lines())
-    (percent,) = cpu_window([term], seconds)
-    return Reading(percent, delivered(screen.lines()) - before, seconds)
+    percent, ui = cpu_window([term, MainThread(term)], seconds)
+    return Reading(percent, ui, delivered(screen.lines()) - before, seconds)
 
 
 def default_app(rate: int, warmup: float, seconds: float) -> tuple[Reading, Reading]:
@@ -109,25 +112,27 @@ def external(rate: int, warmup: float, seconds: float) -> tuple[Reading, Reading
         term.wait_output()
         time.sleep(warmup)
         producer: ProducerReading | None = None
-        if prod is None:
-            live = Reading(cpu_window([term], seconds)[0], 0, seconds)
-        else:
-            live, producer = _alongside(term, prod, seconds)
+        live, producer = _idle(term, seconds) if prod is None else _alongside(term, prod, seconds)
         _pause(term)
-        paused = (Reading(cpu_window([term], seconds)[0], 0, seconds) if prod is None
-                  else _alongside(term, prod, seconds)[0])
+        paused = (_idle(term, seconds) if prod is None else _alongside(term, prod, seconds))[0]
     return live, paused, producer
+
+
+def _idle(term: Terminal, seconds: float) -> tuple[Reading, None]:
+    """The dashboard's CPU over ``seconds`` with no messages sent."""
+    percent, ui = cpu_window([term, MainThread(term)], seconds)
+    return Reading(percent, ui, 0, seconds), None
 
 
 def _alongside(term: Terminal, prod: Producer, seconds: float) -> tuple[Reading,
                                                                        ProducerReading]:
     """The dashboard's CPU over exactly the producer's window, with the records delivered."""
-    prod.watch = [term]
+    prod.watch = [term, MainThread(term)]
     try:
-        reading, (percent,) = prod.window(seconds)
+        reading, (percent, ui) = prod.window(seconds)
     finally:
         prod.watch = []
-    return Reading(percent, reading.delivered, reading.seconds), reading
+    return Reading(percent, ui, reading.delivered, reading.seconds), reading
 
 
 def _producer_figure(section: str, rate: int, prod: ProducerReading, base_ms: float) -> Figure:

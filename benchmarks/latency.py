@@ -25,6 +25,7 @@ import statistics
 import time
 from contextlib import ExitStack
 from datetime import datetime
+from functools import partial
 
 from confluent_kafka import Producer
 
@@ -84,10 +85,18 @@ def produce_to_screen(screen: Screen, bootstrap: str, seconds: float) -> list[fl
         sent = time.monotonic()
         producer.produce("csv-data", encode(record), key_of(record))
         producer.poll(0)
-        seen = screen.wait(lambda lines, i=record_id: _shows_id(lines, i))
+        seen = screen.wait(partial(_shows_id, record_id=record_id))
         delays.append((seen - sent) * 1000)
     producer.flush(5)
     return delays
+
+
+def _shows(lines: list[str], mark: str) -> bool:
+    return mark in "".join(lines)
+
+
+def _gone(lines: list[str], mark: str) -> bool:
+    return mark not in "".join(lines)
 
 
 def key_to_screen(term: Terminal, screen: Screen, repeats: int) -> dict[str, list[float]]:
@@ -98,13 +107,11 @@ def key_to_screen(term: Terminal, screen: Screen, repeats: int) -> dict[str, lis
             time.sleep(random.uniform(0.3, 0.6))
             pressed = time.monotonic()
             term.send(key)
-            out[key].append((screen.wait(lambda lines, m=mark: m in "".join(lines)) - pressed)
-                            * 1000)
+            out[key].append((screen.wait(partial(_shows, mark=mark)) - pressed) * 1000)
             time.sleep(random.uniform(0.3, 0.6))
             pressed = time.monotonic()
             term.send(ESC)
-            out[ESC].append((screen.wait(lambda lines, m=mark: m not in "".join(lines))
-                             - pressed) * 1000)
+            out[ESC].append((screen.wait(partial(_gone, mark=mark)) - pressed) * 1000)
     return out
 
 

@@ -20,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.terminal import Broker, Process, rtd_command
+from benchmarks.terminal import Broker, MainThread, Process, rtd_command
 
 #: The idle producer: one record at the start, then nothing due for an hour.
 IDLE_INTERVAL = "3600"
@@ -88,7 +88,7 @@ class Producer(Process):
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.delivered = 0
         #: Processes whose CPU time is read with each line (the dashboard it feeds).
-        self.watch: list[Process] = []
+        self.watch: list[Process | MainThread] = []
         self.marks: list[tuple[float, int, Threads, list[float]]] = []
         threading.Thread(target=self._read, daemon=True).start()
 

@@ -41,9 +41,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("RTD_")}, **extra}
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far (``/proc/PID/stat``), in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
+def cpu_seconds(pid: int, tid: int | None = None) -> float:
+    """User + system CPU time so far of one process (``/proc/PID/stat``), or of one of its
+    threads (``/proc/PID/task/TID/stat``), in seconds."""
+    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
+    stat = Path(path).read_text()
     fields = stat[stat.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
 
@@ -79,6 +81,21 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class MainThread:
+    """The main thread of one of our processes, read as a process is: in the dashboard it is
+    the UI thread (Textual's event loop), apart from the workers and librdkafka."""
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        self.proc = process.proc
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid, self.process.pid)
+
+    def alive(self) -> bool:
+        return self.process.alive()
 
 
 class Broker(Process):
@@ -170,7 +187,7 @@ class Terminal(Process):
         shutil.rmtree(self._logs, ignore_errors=True)
 
 
-def cpu_window(processes: list[Process], seconds: float) -> list[float]:
+def cpu_window(processes: list[Process | MainThread], seconds: float) -> list[float]:
     """Each process's CPU time over the next ``seconds`` of wall time, as % of one core."""
     before = [p.cpu() for p in processes]
     started = time.monotonic()
