@@ -202,7 +202,7 @@ class DashboardApp(App[int]):
                 self.redraws += 1
             if not self.paused and self._on_screen(screen):
                 screen.query_one(MetricsBar).show_rate(live.rate)
-                screen.query_one(ThroughputChart).show(self.pipeline.throughput)
+                screen.query_one(ThroughputChart).show(self.pipeline.throughput, live.rate)
         stale = live.idle if live.idle is not None and live.idle >= self.stale_after else None
         lag = status.lag.total.seconds
         behind = lag if lag is not None and lag >= self.stale_after else None

@@ -183,7 +183,8 @@ class StreamScreen(PipelineScreen):
         pipeline.sample_throughput()
         status = pipeline.status()
         with self.app.batch_update():
-            self.query_one(ThroughputChart).show(pipeline.throughput)
+            self.query_one(ThroughputChart).show(pipeline.throughput,
+                                                 pipeline.store.liveness().rate)
             if status == self._shown:
                 return
             self._shown = status

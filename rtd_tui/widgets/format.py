@@ -33,6 +33,11 @@ def rate(value: float | None) -> str:
     return f"{value:.1f}/s" if value >= 1 else f"{value:.2f}/s"
 
 
+def msg_rate(value: float) -> str:
+    """The ingest figure as the card and the throughput chart's title both show it."""
+    return rate(value).replace("/s", " msg/s")
+
+
 def safe(text: str) -> str:
     """Make untrusted text inert: control characters (ESC included) become visible escapes."""
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

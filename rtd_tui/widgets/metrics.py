@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 
 from rtd_tui.store import Snapshot
-from rtd_tui.widgets.format import count, money, rate
+from rtd_tui.widgets.format import count, money, msg_rate
 from rtd_tui.widgets.quiet import BorderTexts
 
 
@@ -61,7 +61,7 @@ class MetricsBar(Horizontal):
 
     def show_rate(self, messages_per_s: float) -> None:
         """The ingest card alone: it runs on the clock, so it drops to 0 when data stops."""
-        self.query_one("#m-rate", MetricCard).show(rate(messages_per_s).replace("/s", " msg/s"))
+        self.query_one("#m-rate", MetricCard).show(msg_rate(messages_per_s))
 
     def show(self, snap: Snapshot) -> None:
         """Put a snapshot's figures on the cards."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from rtd_tui.tail import ThroughputHistory, ThroughputSample
 from rtd_tui.widgets.charts import nice_ticks
+from rtd_tui.widgets.format import msg_rate
 from rtd_tui.widgets.plot import Figure, PlotWidget
 
 RATE_COLOR = "cyan"
 LAG_COLOR = "orange"
+#: The vertical scale fits the values of this many last minutes.
+SCALE_SPAN_MIN = 1.0
 #: Below this many rows only the ingest panel is drawn.
 TWO_PANELS_FROM = 16
 
@@ -27,25 +30,24 @@ def compact_count(value: float) -> str:
 
 
 class ThroughputChart(PlotWidget):
-    """Ingest msgs/s above consumer lag, on one time axis; the lag panel is left out
+    """Ingest msg/s above consumer lag, on one time axis; the lag panel is left out
     when the widget is short (the dashboard's small version), its latest value stays
     in the title."""
 
     def __init__(self, title: str = "Ingest and lag", *, id: str | None = None) -> None:
         super().__init__(title, id=id)
         self._shown_version: int | None = None
+        self._lag = ""  # the title's lag part, from the newest sample
 
-    def show(self, history: ThroughputHistory) -> None:
-        """Redraw from ``history`` if it has new samples since the last call."""
-        if history.version == self._shown_version:
-            return
-        self._shown_version = history.version
-        samples = history.samples()
-        if samples:
-            last = samples[-1]
-            self.border_texts.title(f"{self.chart_title}: {compact_count(last.rate)} msgs/s · "
-                           f"lag {compact_count(last.lag)}")
-        self.set_data(samples)
+    def show(self, history: ThroughputHistory, rate: float) -> None:
+        """Title with the ingest ``rate`` (the card's figure: same span and text) and the
+        latest lag; redraw from ``history`` if it has new samples since the last call."""
+        if history.version != self._shown_version:
+            self._shown_version = history.version
+            samples = history.samples()
+            self._lag = f" · lag {compact_count(samples[-1].lag)}" if samples else ""
+            self.set_data(samples)
+        self.border_texts.title(f"{self.chart_title}: {msg_rate(rate)}{self._lag}")
 
     def has_data(self, data: tuple[ThroughputSample, ...]) -> bool:
         return len(data) >= 2
@@ -60,7 +62,7 @@ class ThroughputChart(PlotWidget):
         data, two_panels = inputs
         x = minutes_ago(data)
         xt = time_ticks(x[0], width)
-        panels = [("ingest msgs/s", [s.rate for s in data], RATE_COLOR)]
+        panels = [("ingest msg/s", [s.rate for s in data], RATE_COLOR)]
         if two_panels:
             panels.append(("consumer lag", [float(s.lag) for s in data], LAG_COLOR))
         fig.plt.subplots(len(panels), 1)
@@ -69,7 +71,8 @@ class ThroughputChart(PlotWidget):
             fig.plt.theme("clear")
             fig.plt.title(title)
             fig.plt.plot(x, values, marker="braille", color=color)
-            top = max(max(values), 1.0)
+            # the scale follows the last minute: an older spike no longer flattens the rest
+            top = max(max(v for t, v in zip(x, values, strict=True) if t >= -SCALE_SPAN_MIN), 1.0)
             ticks = axis_ticks(top, count=2 if height // len(panels) < 12 else 3)
             fig.plt.ylim(0, max(top, ticks[-1]) * 1.05)
             fig.plt.yticks(ticks, [compact_count(t) for t in ticks])
