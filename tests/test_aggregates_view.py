@@ -138,6 +138,8 @@ async def test_c_counts_from_the_clear_and_r_reads_the_aggregates_again(broker: 
         assert app.screen.query_one("#m-rejected", MetricCard).value == "0"
         await pilot.press("r")
         await wait_until(lambda: records.value == before, "the cards read again")
+        await wait_until(lambda: bool(app.pipeline.tail.entries()),
+                         "the tail view given the newest raw messages again")
 
 
 async def test_the_stream_view_shows_the_jobs_progress(broker: Any) -> None:

@@ -69,6 +69,7 @@ class RawTail:
         self.partitions: tuple[PartitionInfo, ...] = ()  # position: the job's committed offset
         self.committed = False  # whether the job has committed any offset yet
         self._held: dict[int, deque[Message]] = {}
+        self._reread = threading.Event()  # set by a replay: hand the whole tail over again
 
     def run(self, stop: threading.Event) -> None:
         """Read the tail every ``every`` seconds until ``stop``; a failed read is logged
@@ -84,8 +85,15 @@ class RawTail:
         finally:
             consumer.close()
 
+    def reread(self) -> None:
+        """Read the whole tail again at the next refresh (after a replay emptied the views)."""
+        self._reread.set()
+
     def refresh(self, consumer: Consumer, stop: threading.Event) -> None:
         """One read: watermarks, the new tail messages, the job's committed offsets."""
+        if self._reread.is_set():
+            self._reread.clear()
+            self._held.clear()
         topic = consumer.list_topics(self.topic, timeout=METADATA_TIMEOUT_S).topics.get(self.topic)
         if topic is None or topic.error is not None:
             return

@@ -86,6 +86,7 @@ class AggregatesLoop:
         with self._lock:
             self._replay = True
             self.store.rewind()
+        self.tail.reread()  # the tail view was emptied too: it gets the newest messages again
         return 0
 
     def run(self, stop: threading.Event) -> None:
