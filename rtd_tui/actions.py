@@ -46,8 +46,8 @@ ACTIONS: tuple[UserAction, ...] = (
     UserAction("R", "reproduce", "Re-produce", "Re-produce the selected latest record (edit "
                "it first in the form)", display_key="shift+r"),
     UserAction("e", "export", "Export", "Write the records in view (filtered) to Parquet or CSV"),
-    UserAction("r", "replay", "Replay", "Read the topic again from the beginning into an "
-               "empty view"),
+    UserAction("r", "replay", "Replay", "Read the topic again into an empty view: from the "
+               "beginning, a time (@-15m, @2026-12-01T10:00:00) or the last N (a dialog)"),
     UserAction("question_mark", "help", "Help", "This help", display_key="?"),
     UserAction("q", "quit", "Quit", "Quit: flush the producer, close the consumer, stop the "
                "broker"),

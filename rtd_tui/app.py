@@ -21,7 +21,6 @@ from textual.keys import key_to_character
 from textual.screen import Screen
 
 from rtd_tui.actions import ACTIONS
-from rtd_tui.app_base import DashboardApp
 from rtd_tui.control import ControlRefused
 from rtd_tui.export import MIME_TYPES, ExportError, export_frame, export_name, write_frame
 from rtd_tui.producer import ProducerControl
@@ -33,6 +32,7 @@ from rtd_tui.screens.produce_form import ProduceFormScreen
 from rtd_tui.screens.stream import StreamScreen
 from rtd_tui.screens.tail import TailScreen
 from rtd_tui.store import RecordFilter
+from rtd_tui.time_travel import TimeTravelApp, dropped_note
 from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.tables import LatestTable
 
@@ -43,7 +43,7 @@ ACTION_KEYS = {a.action: a.key for a in ACTIONS}
 TYPED_CHARACTERS = {"plus": "+", "minus": "-", "slash": "/"}
 
 
-class RtdApp(DashboardApp):
+class RtdApp(TimeTravelApp):
     """rtd-tui's dashboard application. Its return code is 1 when records were lost."""
 
     TITLE = "rtd-tui"
@@ -60,7 +60,7 @@ class RtdApp(DashboardApp):
         fetched before the key press and not yet stored are dropped, and counted."""
         dropped = self.pipeline.clear()
         self.redraw(force=True)
-        self.notify(f"Cache cleared{_dropped(dropped)}", timeout=3)
+        self.notify(f"Cache cleared{dropped_note(dropped)}", timeout=3)
 
     def refuse_write(self, what: str) -> bool:
         """In a read-only view, say so (``what``: what is refused); True when refused."""
@@ -227,16 +227,6 @@ class RtdApp(DashboardApp):
             record["cidade"] = str(record["cidade"])
             self.open_form(record)
 
-    def action_replay(self) -> None:
-        """Empty the view and read the topic again from the beginning."""
-        if self.pipeline.consumer is None:
-            self.notify("Replay needs a running consumer", severity="warning")
-            return
-        dropped = self.pipeline.consumer.request_replay()
-        self.pipeline.tail.clear()
-        self.redraw(force=True)
-        self.notify(f"Replaying the topic from the beginning{_dropped(dropped)}", timeout=3)
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
         """The command palette offers every action of the help, plus Textual's own, each once."""
         builtin = list(super().get_system_commands(screen))
@@ -266,9 +256,3 @@ class RtdApp(DashboardApp):
             self.loss = self.pipeline.loss_report(lost)
         self.call_from_thread(self.exit, return_code=1 if lost else 0)
 
-
-def _dropped(count: int) -> str:
-    """The toast's note on records fetched before a clear or replay and never stored."""
-    if not count:
-        return ""
-    return f"; {count:,} record{'s' if count != 1 else ''} fetched before it dropped"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,11 @@ UNASSIGNED_POLL_S = 0.05
 TAIL_KEEP = 500
 #: librdkafka's logical offset "N messages before the end" (RD_KAFKA_OFFSET_TAIL).
 OFFSET_TAIL_BASE = -2000
+
+
+def tail_offset(n: int) -> int:
+    """The logical offset "``n`` messages before the end": librdkafka looks the end up."""
+    return OFFSET_TAIL_BASE - n
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +143,7 @@ class ConsumeLoop:
         self._by_time: set[int] = set()  # partitions whose @TIME start is not looked up yet
         self._first_assignment = True
         self._lock = threading.Lock()  # epoch, replay request and new partitions
-        self._replay = False
+        self._replay: dict[int, int] | None = None  # start offsets of a requested replay
         self._to_assign: list[TopicPartition] = []
         self._next_watermarks = 0.0
         self._stage: IngestStage | None = None
@@ -167,11 +172,17 @@ class ConsumeLoop:
                 return 0
             return self._stage.barrier(self.store.clear)
 
-    def request_replay(self) -> int:
-        """Empty the store and read the topic again from the beginning (a barrier too).
-        Returns how many fetched messages waiting to be stored were dropped."""
+    def request_replay(
+        self, offsets: Mapping[int, int] | None = None, label: str = "",
+        default: int = OFFSET_BEGINNING,
+    ) -> int:
+        """Empty the store and read the topic again (a barrier too): from ``offsets`` (per
+        partition; logical ones such as ``OFFSET_END`` or ``tail_offset(n)`` too), ``default``
+        for any other partition; ``label`` says where (``from 10:00:00``). Returns how many
+        fetched messages waiting to be stored were dropped."""
         with self._lock:
-            self._replay = True
+            self._replay = {**dict.fromkeys(self._assigned, default), **(offsets or {})}
+            self.started_from = label
             if self._stage is None:
                 self.store.rewind()
                 return 0
@@ -228,17 +239,17 @@ class ConsumeLoop:
         the next batch belongs to (read with the replay request, so they always agree)."""
         with self._lock:
             assign, self._to_assign = self._to_assign, []
-            replay, self._replay = self._replay, False
+            replay, self._replay = self._replay, None
             epoch = self._stage.epoch if self._stage is not None else 0
             self._assigned.update(tp.partition for tp in assign)
         if assign:
             self._seek_times(consumer, assign, stop)
             consumer.incremental_assign(assign)
             self._next_watermarks = time.monotonic() + FIRST_WATERMARKS_S  # after a fetch
-        if replay:
-            self._start_offsets = dict.fromkeys(self._assigned, OFFSET_BEGINNING)
+        if replay is not None:
+            self._start_offsets = {p: replay.get(p, OFFSET_BEGINNING) for p in self._assigned}
             consumer.assign([
-                TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in sorted(self._assigned)
+                TopicPartition(self.topic, p, o) for p, o in sorted(self._start_offsets.items())
             ])
         if time.monotonic() >= self._next_watermarks:
             self._next_watermarks = time.monotonic() + METADATA_EVERY_S
@@ -326,7 +337,7 @@ class ConsumeLoop:
             self._by_time.add(partition)  # looked up on the consume thread, in _sync
             return tp
         assert isinstance(self.start_from, int)
-        tp.offset = OFFSET_TAIL_BASE + self.start_from  # librdkafka looks the end up itself
+        tp.offset = tail_offset(-self.start_from)
         return tp
 
     def _watermarks(self, consumer: Consumer) -> None:

@@ -147,3 +147,22 @@ def _check_answers(consumer: Consumer, topic: str, partitions: list[int], timeou
                 f"{low}-{high - 1} but none is at or after time 0): librdkafka's mock "
                 "cluster and brokers before Kafka 0.10.1 cannot"
             )
+
+
+def lookup(config: dict[str, object], topic: str, at_ms: int, stop: threading.Event) -> TimeStart:
+    """``resolve`` for every partition of ``topic``, on a consumer of its own (the dashboard's
+    reader goes on meanwhile), closed before returning."""
+    consumer = Consumer({**config, "group.id": "rtd-tui-seek", "enable.auto.commit": False})
+    try:
+        try:
+            metadata = consumer.list_topics(topic, timeout=LOOKUP_ATTEMPTS * LOOKUP_TIMEOUT_S)
+        except KafkaException as exc:
+            why = _reason(exc)
+            raise TimeLookupError(f"cannot list the partitions of {topic}: {why}") from None
+        found = metadata.topics.get(topic)
+        if found is None or found.error is not None or not found.partitions:
+            why = found.error.str() if found is not None and found.error else "no partitions"
+            raise TimeLookupError(f"cannot look times up in {topic}: {why}")
+        return resolve(consumer, topic, sorted(found.partitions), at_ms, stop)
+    finally:
+        consumer.close()

@@ -206,7 +206,7 @@ async def test_replay_rebuilds_a_cleared_view() -> None:
         before = app.store.snapshot()
         await pilot.press("c")
         assert app.store.snapshot().count == 0
-        await pilot.press("r")
+        await pilot.press("r", "enter")  # the dialog opens on "from the beginning"
         await wait_until(lambda: app.store.snapshot().count == before.count, "the replay")
         after = app.store.snapshot()
         assert after.total == before.total and after.mean_age == before.mean_age

@@ -1,0 +1,86 @@
+"""The app's moves in time: replay from the beginning, a time or the last N (``r``).
+
+A time is looked up on a consumer of its own (``seek.lookup``) in a worker thread, so
+the dashboard keeps reading and drawing meanwhile; the worker only hands the offsets
+back to the UI thread, which asks the reader to replay from them. A broker that cannot
+answer is one error toast, and nothing is replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from confluent_kafka import OFFSET_BEGINNING
+from textual import work
+
+from rtd_tui import seek
+from rtd_tui.app_base import DashboardApp
+from rtd_tui.broker import EmbeddedBroker
+from rtd_tui.config import is_time
+from rtd_tui.consumer import ConsumeLoop, tail_offset
+from rtd_tui.screens.replay import ReplayScreen
+
+
+class TimeTravelApp(DashboardApp):
+    """``DashboardApp`` with the replay dialog and the time lookups behind it."""
+
+    def action_replay(self) -> None:
+        """Open the replay dialog (a reader of aggregates replays from the beginning)."""
+        consumer = self.pipeline.consumer
+        if consumer is None:
+            self.notify("Replay needs a running consumer", severity="warning")
+            return
+        if not isinstance(consumer, ConsumeLoop):
+            self.replay({}, "", "the topic from the beginning")
+            return
+        mock = isinstance(self.pipeline.broker, EmbeddedBroker)
+        note = "not on the embedded mock broker" if mock else ""
+        self.push_screen(ReplayScreen(note), self._replay_chosen)
+
+    def _replay_chosen(self, start: str | int | None) -> None:
+        if start is None:
+            return
+        if isinstance(start, int):
+            self.replay({}, "", f"the last {-start:,} messages of each partition",
+                        default=tail_offset(-start))
+        elif is_time(start):
+            self._replay_at(start)
+        else:
+            self.replay({}, "", "the topic from the beginning")
+
+    def replay(
+        self, offsets: Mapping[int, int], label: str, what: str, default: int = OFFSET_BEGINNING
+    ) -> None:
+        """Empty the view and read again from ``offsets`` (``default`` elsewhere)."""
+        consumer = self.pipeline.consumer
+        if consumer is None:
+            return
+        if isinstance(consumer, ConsumeLoop):
+            dropped = consumer.request_replay(offsets, label, default)
+        else:
+            dropped = consumer.request_replay()
+        self.pipeline.tail.clear()
+        self.redraw(force=True)
+        self.notify(f"Replaying {what}{dropped_note(dropped)}", timeout=3)
+
+    @work(thread=True, exit_on_error=False, group="seek", exclusive=True, name="time-lookup")
+    def _replay_at(self, start: str) -> None:
+        """Look ``start`` up on a client of its own, then replay from there (UI thread)."""
+        pipeline = self.pipeline
+        now = self.clock().timestamp()
+        at_ms = seek.start_ms(start, now)
+        config = pipeline.settings.client_config(pipeline.bootstrap)
+        try:
+            found = seek.lookup(config, pipeline.settings.topic, at_ms, pipeline.stop_event)
+        except seek.TimeLookupError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        label = seek.start_label(at_ms, now)
+        self.call_from_thread(self.replay, found.offsets, label, f"{label} on")
+
+
+def dropped_note(count: int) -> str:
+    """The toast's note on records fetched before a clear or replay and never stored."""
+    if not count:
+        return ""
+    return f"; {count:,} record{'s' if count != 1 else ''} fetched before it dropped"
