@@ -115,8 +115,9 @@ def updates(messages: list[Message]) -> list[Update]:
 
 def filled_aggregates(raw: list[Raw], tail: int = 500) -> AggregateStore:
     """The store as the reader and the raw tail leave it: the job's output for ``raw``,
-    and the last ``tail`` raw messages' rows."""
-    store = AggregateStore(clock=lambda: 100.0)
+    and the last ``tail`` raw messages' rows; its wall clock a second after the newest."""
+    newest_s = max(m.ts for m in raw) / 1000
+    store = AggregateStore(clock=lambda: 100.0, wall_clock=lambda: newest_s + 1.0)
     store.apply(updates(job_output(raw)))
     last = raw[-tail:]
     batch = decode_batch([m.value for m in last], [m.partition for m in last],

@@ -119,16 +119,25 @@ def test_clear_is_a_baseline_and_rewind_forgets() -> None:
     assert store.snapshot().count == 5
 
 
-def test_partition_rows_drive_consumed_and_rate() -> None:
-    now = [10.0]
-    store = AggregateStore(clock=lambda: now[0])
-    store.apply(updates([(key("partition", "0"), value("partition", "0", 100, None, 99, 5))]))
-    now[0] = 12.0
-    store.apply(updates([(key("partition", "0"), value("partition", "0", 300, None, 299, 6))]))
+def test_partition_rows_drive_consumed_rate_and_ages() -> None:
+    now, wall = [10.0], [1_000.0]
+    store = AggregateStore(clock=lambda: now[0], wall_clock=lambda: wall[0])
+
+    def progress(records: int, last_ts: int) -> list[tuple[bytes, bytes | None]]:
+        return [(key("partition", "0"), value("partition", "0", records, None, records - 1,
+                                              last_ts))]
+
+    store.apply(updates(progress(100, 999_000)))  # first sight: history, not a rate
+    assert store.liveness().rate == 0
+    now[0], wall[0] = 12.0, 1_002.0
+    store.apply(updates(progress(300, 1_001_500) * 2))  # a key twice in one batch: once
     live = store.liveness()
     assert store.consumed == 300
-    assert live.partition_rates[0] == live.rate == pytest.approx(300 / 2.0)
-    assert live.idle == 0.0
+    assert live.partition_rates[0] == live.rate == pytest.approx(200 / 2.0)
+    assert live.idle == live.partition_idle[0] == pytest.approx(0.5)
+    wall[0] = 2_000.0
+    store.apply(updates(progress(900, 1_500_000)))  # read back long after: not a rate
+    assert store.liveness().rate == pytest.approx(200 / 2.0)
 
 
 def test_a_filter_applies_to_the_raw_tail() -> None:

@@ -18,7 +18,7 @@ import polars as pl
 from rtd_tui.aggregates.rows import PARTITION, AggregateKey, AggregateRow
 from rtd_tui.aggregates.table import AggregateTable, Figures
 from rtd_tui.decode import empty_rows
-from rtd_tui.store.rates import RateMeter
+from rtd_tui.store.rates import RATE_SPAN_S, RateMeter
 from rtd_tui.store.record_store import Liveness
 from rtd_tui.store.view import Counters, RecordFilter, Snapshot, build_snapshot
 
@@ -31,10 +31,12 @@ class AggregateStore:
     def __init__(
         self, latest_rows: int = 200, scatter_points: int = 2000,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._latest_rows = latest_rows
         self._scatter_points = scatter_points
         self._clock = clock
+        self._wall_clock = wall_clock  # against the job's message timestamps
         self._lock = threading.Lock()
         self._table = AggregateTable()
         self._baseline: AggregateTable | None = None
@@ -43,7 +45,6 @@ class AggregateStore:
         self._malformed = 0
         self._last_error = ""
         self._newest_ms: int | None = None  # timestamp of the newest aggregate message
-        self._last_growth: float | None = None  # when the job's count last grew
         self._reset_rates()
 
     def _reset_rates(self) -> None:
@@ -56,14 +57,17 @@ class AggregateStore:
         """A batch of the aggregates topic: its good updates, and the errors of the bad
         messages (counted; the last one is kept to show)."""
         with self._lock:
-            now = self._clock()
+            now, wall_ms = self._clock(), self._wall_clock() * 1000
             for key, row in updates:
                 if key.kind == PARTITION and row is not None:
                     before = self._table.row(key)
-                    grown = row.records - (before.records if before else 0)
-                    if grown > 0:
+                    grown = row.records - before.records if before else 0
+                    # Counted into the rate only when it is news: a row read back from
+                    # the topic's history (at start, or after r) is not a rate.
+                    recent = row.last_ts is None or wall_ms - row.last_ts <= RATE_SPAN_S * 1000
+                    if grown > 0 and recent:
                         self._grew(int(key.name), grown, now)
-            self._table.apply(updates)
+                self._table.apply(((key, row),))
             if errors:
                 self._malformed += len(errors)
                 self._last_error = errors[-1]
@@ -73,7 +77,6 @@ class AggregateStore:
                 self._version += 1
 
     def _grew(self, partition: int, messages: int, now: float) -> None:
-        self._last_growth = now
         self._rate.add(now, messages)
         meter = self._partition_rates.get(partition)
         if meter is None:
@@ -129,15 +132,16 @@ class AggregateStore:
             return self._table.figures(self._baseline)
 
     def liveness(self) -> Liveness:
-        """The job's ingest rate and how long since its count last grew."""
-        now = self._clock()
+        """The job's ingest rate, and how old the newest message it has read is (per
+        partition too): the raw view's "last message" ages, from the job's timestamps."""
+        now, wall = self._clock(), self._wall_clock()
         with self._lock:
-            idle = None if self._last_growth is None else max(0.0, now - self._last_growth)
+            figures = self._table.figures(self._baseline)
+            ages = {p: max(0.0, wall - read.last_ts / 1000)
+                    for p, read in figures.partitions.items() if read.last_ts is not None}
             return Liveness(
-                self._rate.rate(now), idle,
-                {p: m.rate(now) for p, m in self._partition_rates.items()},
-                {p: max(0.0, now - m.last) for p, m in self._partition_rates.items()
-                 if m.last is not None},
+                self._rate.rate(now), min(ages.values(), default=None),
+                {p: m.rate(now) for p, m in self._partition_rates.items()}, ages,
             )
 
     def frame(self, record_filter: RecordFilter | None = None) -> pl.DataFrame:
