@@ -37,6 +37,8 @@ ACTIONS: tuple[UserAction, ...] = (
                "(Enter applies, Esc clears)", display_key="/", priority=True),
     UserAction("s", "stream", "Stream", "Stream view: partitions, watermarks, lag, msgs/s and "
                "the throughput chart"),
+    UserAction("g", "groups", "Groups", "Consumer groups of the topic: state, members, "
+               "committed offsets, lag in messages and seconds", show=False),
     UserAction("t", "tail", "Tail", "Live tail of raw messages (valid or rejected with its "
                "reason); Enter opens one"),
     UserAction("n", "produce", "Produce", "Produce one record: a form pre-filled from the "

@@ -27,6 +27,7 @@ from rtd_tui.producer import ProducerControl
 from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.export import ExportScreen
+from rtd_tui.screens.groups import GroupsScreen
 from rtd_tui.screens.help import HelpScreen
 from rtd_tui.screens.produce_form import ProduceFormScreen
 from rtd_tui.screens.stream import StreamScreen
@@ -188,6 +189,9 @@ class RtdApp(TimeTravelApp):
 
     def action_stream(self) -> None:
         self._open(StreamScreen())
+
+    def action_groups(self) -> None:
+        self._open(GroupsScreen(live=self.run_workers))
 
     def action_tail(self) -> None:
         self._open(TailScreen())

@@ -10,7 +10,7 @@ CORE = (
     "config", "reference", "records", "generator", "decode", "store", "producer", "consumer",
     "broker", "pipeline", "ingest", "publish", "tail", "filters", "export", "headless",
     "kafka_jars", "kafka_config", "kafka_engine", "broker_command",
-    "control", "tab", "lag", "lag_watch", "aggregates", "aggregates.pipeline",
+    "control", "tab", "lag", "lag_watch", "groups", "aggregates", "aggregates.pipeline",
 )
 
 PROBE = f"""
