@@ -5,12 +5,22 @@ same records; the aggregates view must show what the raw view shows."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
-from aggregates_kit import Raw, filled_aggregates, fixture_raw, job_output, still_aggregates_app
+from aggregates_kit import (
+    Raw,
+    filled_aggregates,
+    fixture_raw,
+    job_output,
+    key,
+    still_aggregates_app,
+    value,
+)
 from confluent_kafka import Consumer, Producer, TopicPartition
 from dashboard_kit import fixture_values
+from kafka_server import KafkaServer
 from test_app import wait_until
 
 from rtd_tui.aggregates.raw_tail import job_group
@@ -38,8 +48,8 @@ def produce_raw(bootstrap: str) -> list[Raw]:
     sent += [(ident % PARTITIONS, str(ident).encode(), None) for ident in sorted(set(ids))[:4]]
     sent += [(0, b"x1", None)]  # a tombstone whose key is no id: rejected
     producer = Producer({"bootstrap.servers": bootstrap})
-    for partition, key, value in sent:
-        producer.produce(TOPIC, value, key=key, partition=partition)
+    for partition, ident, record in sent:
+        producer.produce(TOPIC, record, key=ident, partition=partition)
     assert producer.flush(10) == 0
     return read_all(bootstrap, len(sent))
 
@@ -60,8 +70,8 @@ def read_all(bootstrap: str, expected: int) -> list[Raw]:
 def write_job_output(bootstrap: str, raw: list[Raw], behind: int) -> None:
     """The aggregates topic, and the job's committed offsets ``behind`` each partition's end."""
     producer = Producer({"bootstrap.servers": bootstrap})
-    for key, value in job_output(raw):
-        producer.produce(f"{TOPIC}-aggregates", value, key=key, partition=0)
+    for agg_key, agg_value in job_output(raw):
+        producer.produce(f"{TOPIC}-aggregates", agg_value, key=agg_key, partition=0)
     producer.produce(f"{TOPIC}-aggregates", b'{"kind": "cell"}', key=b"garbage", partition=0)
     assert producer.flush(10) == 0
     ends = {p: max(m.offset for m in raw if m.partition == p) + 1 for p in range(PARTITIONS)}
@@ -168,3 +178,34 @@ def test_snapshot_aggregates_stream_view(snap_compare: Any) -> None:
     store = filled_aggregates(fixture_raw())
     store.apply([], errors=["value of cell 'Recife|30' at partition 0 offset 7: cents is null"])
     assert snap_compare(still_aggregates_app(store), terminal_size=(100, 30), press=["s"])
+
+
+@pytest.mark.kafka
+async def test_aborted_aggregates_are_never_read(kafka: KafkaServer) -> None:
+    """The job's sink is transactional: what an aborted transaction wrote is not shown
+    (on Apache Kafka: librdkafka's mock cluster hands aborted messages to every reader)."""
+    cell, topic = "Recife|30", f"fv-txn-{uuid.uuid4().hex[:8]}"
+    kafka.create_topic(topic, 1)
+    kafka.create_topic(f"{topic}-aggregates", 1)
+    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers,
+                         "transactional.id": f"{topic}-job"})
+    producer.init_transactions(30)
+    writes = [("cell", cell, 2, True), ("cell", cell, 99, False), ("rejected", "not JSON", 1, True)]
+    for kind, name, records, commit in writes:
+        producer.begin_transaction()
+        producer.produce(f"{topic}-aggregates", value(kind, name, records, records * 100),
+                         key=key(kind, name))
+        if commit:
+            producer.commit_transaction(30)
+        else:
+            producer.flush(30)
+            producer.abort_transaction(30)
+    app = make_app(Settings(bootstrap_servers=kafka.bootstrap_servers, topic=topic,
+                            producer_on=False, refresh=0.1, source="aggregates"))
+    async with app.run_test(size=SIZE):
+        rejected = app.screen.query_one("#m-rejected", MetricCard)
+        # The rejected row was written after the aborted cell: once it shows, the aborted
+        # write has been passed over.
+        await wait_until(lambda: rejected.value == "1", "the last committed row", 60)
+        assert app.screen.query_one("#m-count", MetricCard).value == "2"
+        assert app.store.snapshot().total == 2.0
