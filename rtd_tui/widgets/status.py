@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rich.text import Text
@@ -18,11 +19,32 @@ _LINK_STYLE = {
 SEPARATOR = ("  │  ", "dim")
 #: A broker's reason is cut to this many cells here; the stream view and the log hold it all.
 REASON_CELLS = 40
+#: librdkafka's ``HOST:PORT/bootstrap: `` (or ``/<broker id>: ``) prefix.
+_BROKER_PREFIX = re.compile(r"^(?P<broker>[^\s/]+:\d+)/(?:bootstrap|\d+): ")
+#: A ``'HOST:PORT'`` quoted in the reason (``Failed to resolve 'nohost:1': ...``).
+_QUOTED_BROKER = re.compile(r"'(?P<broker>[^'\s]+:\d+)'")
+#: librdkafka's ``(after 0ms in state CONNECT)``-style suffix.
+_STATE_SUFFIX = re.compile(r"\s*\(after [^()]*\)\s*$")
 
 
 def shorten(text: str, cells: int = REASON_CELLS) -> str:
     """``text`` cut to ``cells`` with an ellipsis when longer."""
     return text if len(text) <= cells else text[: cells - 1] + "…"
+
+
+def cause(detail: str) -> str:
+    """A broker's reason cut to its cause and where: ``connection refused (127.0.0.1:1)``
+    from ``127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused
+    (after 0ms in state CONNECT)``; the stream view shows the whole text."""
+    text = _STATE_SUFFIX.sub("", detail.strip())
+    where = ""
+    if (prefix := _BROKER_PREFIX.match(text)) is not None:
+        where = f" ({prefix['broker']})"
+        text = text[prefix.end():]
+    elif (quoted := _QUOTED_BROKER.search(text)) is not None:
+        where = f" ({quoted['broker']})"
+    last = text.rsplit(": ", 1)[-1].strip() or text
+    return (last[:1].lower() + last[1:]) + where
 
 
 class StatusLine(Static):
@@ -48,7 +70,10 @@ class StatusLine(Static):
         style = _LINK_STYLE.get(link.state, "bold yellow")
         line.append(f"● {link.state}", style=style)
         if link.detail and link.state != "connected":
-            line.append(f" ({shorten(safe(link.detail))})", style="dim")
+            if link.state == "unreachable":  # a broker's error: its cause and where
+                line.append(f": {shorten(safe(cause(link.detail)))}", style="dim")
+            else:
+                line.append(f" ({shorten(safe(link.detail))})", style="dim")
         if status.start:
             line.append(f" · {status.start}", style="bold")
         if idle is not None:  # beside the link state: a quiet stream never looks alive
