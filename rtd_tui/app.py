@@ -23,7 +23,7 @@ from textual.screen import Screen
 from rtd_tui.actions import ACTIONS
 from rtd_tui.control import ControlRefused
 from rtd_tui.export import MIME_TYPES, ExportError, export_frame, export_name, write_frame
-from rtd_tui.producer import ProducerControl
+from rtd_tui.producer import ProducerControl, RateAtLimit
 from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.detail import RecordDetailScreen
 from rtd_tui.screens.export import ExportScreen
@@ -75,6 +75,9 @@ class RtdApp(TimeTravelApp):
             return False
         try:
             change(self.pipeline.control)
+        except RateAtLimit as exc:
+            self.notify(str(exc), severity="warning", timeout=5)
+            return False
         except ControlRefused as exc:
             self.notify(str(exc), severity="error", timeout=5)
             return False

@@ -29,6 +29,10 @@ from rtd_tui.kafka_jars import (
 )
 
 MOCK_PARTITIONS = 4
+#: The producer rate ``+`` stops at with the mock: its 4 partitions keep about 5 MiB
+#: each, some 150,000 records of ~135 bytes, so at 2,500 records/s it still holds the
+#: last minute (a replay reads it whole); above, it drops the oldest data within seconds.
+MOCK_RATE_CEILING = 2_500.0
 MOCK_LIMITS = (
     "Java clients 4.x and kafka-python 3.x (unless given api_version=(2, 3)) cannot use "
     "it, and it cannot list or describe consumer groups"

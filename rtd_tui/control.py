@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rtd_tui.producer import ProducerControl, ProducerStats
+from rtd_tui.producer import ProducerControl, ProducerStats, RateAtLimit
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,10 @@ class ControlServer:
             if op == "toggle":
                 self.control.toggle()
             elif op == "scale" and isinstance(request.get("factor"), int | float):
-                self.control.scale(float(request["factor"]))
+                try:
+                    self.control.scale(float(request["factor"]))
+                except RateAtLimit as exc:
+                    return {"error": str(exc)}
             else:
                 return {"error": f"unknown request {op!r}"}
         return _state_of(self.control, self.stats)

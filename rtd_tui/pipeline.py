@@ -15,7 +15,7 @@ from typing import Protocol
 
 from confluent_kafka import Producer
 
-from rtd_tui.broker import EmbeddedBroker, start_local_broker
+from rtd_tui.broker import MOCK_RATE_CEILING, EmbeddedBroker, start_local_broker
 from rtd_tui.config import Settings
 from rtd_tui.consumer import CLUSTER_FETCH_WAIT_MS, ConsumeLoop, LinkStatus, PartitionInfo
 from rtd_tui.generator import PoolsBuild, RecordGenerator
@@ -125,6 +125,8 @@ class Pipeline:
         self.publisher = Publisher(self.producer.producer, settings.topic,
                                    on_queued=self.control.wake)
         mock = isinstance(self.broker, EmbeddedBroker)  # answers a fetch only after the wait
+        if mock:
+            self.control.set_ceiling(MOCK_RATE_CEILING, "the embedded broker")
         fetch = {} if mock else {"fetch.wait.max.ms": CLUSTER_FETCH_WAIT_MS}
         self.consumer = self.reader(settings.client_config(self.bootstrap, **fetch))
         # Lag in seconds on the raw topic, at the reader's positions (with --source

@@ -48,6 +48,10 @@ class ProducerStats:
         return self.sent - self.delivered - self.failed
 
 
+class RateAtLimit(ValueError):
+    """``+`` asked for more than the broker in use can hold."""
+
+
 class ProducerControl:
     """On/off and rate, changed by the UI or CLI while the loop runs. ``rate=None`` is max."""
 
@@ -55,6 +59,8 @@ class ProducerControl:
         self._lock = threading.Lock()
         self._enabled = enabled
         self._rate = rate
+        self._ceiling = MAX_RATE
+        self._ceiling_for = ""  # the broker the ceiling is for, as the refusal names it
         self.changed = threading.Event()  # on/off or rate changed: pacing starts over
         self.woken = threading.Event()  # the produce loop's sleep ends: set with every change
 
@@ -79,11 +85,21 @@ class ProducerControl:
         self._changed()
         return state
 
+    def set_ceiling(self, rate: float, broker: str) -> None:
+        """The highest rate ``+`` reaches: what ``broker`` holds (the embedded one keeps
+        only a few MiB per partition, and drops the oldest data beyond that)."""
+        with self._lock:
+            self._ceiling, self._ceiling_for = rate, broker
+
     def scale(self, factor: float) -> float | None:
-        """Multiply the rate (``+`` doubles, ``-`` halves), within sane bounds."""
+        """Multiply the rate (``+`` doubles, ``-`` halves), within sane bounds and the
+        ceiling; ``RateAtLimit`` when already there."""
         with self._lock:
             if self._rate is not None:
-                self._rate = min(MAX_RATE, max(MIN_RATE, self._rate * factor))
+                if factor > 1 and self._rate >= self._ceiling:
+                    raise RateAtLimit(f"Rate at its limit for {self._ceiling_for or 'the producer'}"
+                                      f" ({self._rate:,.0f} rec/s)")
+                self._rate = min(self._ceiling, max(MIN_RATE, self._rate * factor))
             rate = self._rate
         self._changed()
         return rate

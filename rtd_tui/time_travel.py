@@ -55,13 +55,17 @@ class TimeTravelApp(DashboardApp):
         consumer = self.pipeline.consumer
         if consumer is None:
             return
+        # from the beginning: what the broker dropped (below its low watermarks) is gone
+        gone = 0 if offsets or default != OFFSET_BEGINNING else sum(
+            max(0, p.low) for p in consumer.partitions)
         if isinstance(consumer, ConsumeLoop):
             dropped = consumer.request_replay(offsets, label, default)
         else:
             dropped = consumer.request_replay()
         self.pipeline.tail.clear()
         self.redraw(force=True)
-        self.notify(f"Replaying {what}{dropped_note(dropped)}", timeout=3)
+        self.notify(f"Replaying {what}{dropped_note(dropped)}{gone_note(gone)}",
+                    severity="warning" if gone else "information", timeout=8 if gone else 3)
 
     @work(thread=True, exit_on_error=False, group="seek", exclusive=True, name="time-lookup")
     def _replay_at(self, start: str) -> None:
@@ -84,3 +88,11 @@ def dropped_note(count: int) -> str:
     if not count:
         return ""
     return f"; {count:,} record{'s' if count != 1 else ''} fetched before it dropped"
+
+
+def gone_note(count: int) -> str:
+    """The replay toast's note on records the broker dropped (retention, or the embedded
+    broker's few MiB per partition): a replay cannot read them."""
+    if not count:
+        return ""
+    return f"; {count:,} older record{'s are' if count != 1 else ' is'} gone from the broker"

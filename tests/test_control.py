@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rtd_tui.control import ControlRefused, ControlServer, RemoteProducerControl
-from rtd_tui.producer import ProducerControl, ProducerStats
+from rtd_tui.producer import ProducerControl, ProducerStats, RateAtLimit
 
 
 @pytest.fixture
@@ -79,3 +79,27 @@ def test_a_gone_server_leaves_the_last_state_and_refuses_changes(tmp_path: Path)
     assert remote.refresh().rate == 3.0  # last known, for a status line drawn meanwhile
     with pytest.raises(ControlRefused, match="unreachable"):
         remote.toggle()
+
+
+def test_plus_stops_at_the_ceiling_of_the_broker_in_use_and_a_tab_is_told(
+    served: tuple[ProducerControl, ProducerStats, Path],
+) -> None:
+    control, _stats, path = served
+    control.set_ceiling(12.0, "the embedded broker")
+    remote = RemoteProducerControl(path)
+    try:
+        assert remote.scale(2.0) == 10.0
+        assert remote.scale(2.0) == 12.0  # not 20: the ceiling
+        with pytest.raises(ControlRefused, match=r"^Rate at its limit for the embedded broker"):
+            remote.scale(2.0)
+        assert control.rate == 12.0 and remote.scale(0.5) == 6.0
+    finally:
+        remote.close()
+
+
+def test_the_ceiling_refuses_locally_with_the_same_words() -> None:
+    control = ProducerControl(rate=2_000.0)
+    control.set_ceiling(2_500.0, "the embedded broker")
+    assert control.scale(2.0) == 2_500.0
+    with pytest.raises(RateAtLimit, match=r"for the embedded broker \(2,500 rec/s\)$"):
+        control.scale(2.0)

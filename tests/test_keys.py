@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from rtd_tui.app import RtdApp
+from rtd_tui.consumer import ConsumeLoop
 from rtd_tui.store import RecordFilter
 from rtd_tui.widgets.filter_bar import FilterBar
 
@@ -85,12 +86,14 @@ DIALOGS = {
     "tail": ["t"],
     "stream": ["s"],
     "palette": ["ctrl+p"],
+    "replay": ["r"],
 }
 
 
 @pytest.mark.parametrize("keys", DIALOGS.values(), ids=DIALOGS.keys())
 async def test_every_dialog_closes_on_escape_and_q_then_quits(keys: list[str]) -> None:
     app = still_app()
+    app.pipeline.consumer = ConsumeLoop({}, app.pipeline.settings.topic, app.store)  # r's dialog
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(*keys)
         await pilot.pause()
