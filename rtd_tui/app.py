@@ -39,6 +39,8 @@ from rtd_tui.widgets.tables import LatestTable
 
 #: Actions that only mean something on the dashboard itself.
 DASHBOARD_ONLY = frozenset({"cycle_view", "filter"})
+#: Actions that write to the topic or change the producer: none in a read-only view.
+WRITES = frozenset({"toggle_producer", "faster", "slower", "produce", "reproduce"})
 #: Each action's key, and the characters of the keys whose names Textual does not map.
 ACTION_KEYS = {a.action: a.key for a in ACTIONS}
 TYPED_CHARACTERS = {"plus": "+", "minus": "-", "slash": "/"}
@@ -101,13 +103,16 @@ class RtdApp(TimeTravelApp):
         self.redraw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The dashboard's own panel and filter keys are left out of other screens (and
-        of their footers, which have little room); ``v`` only where panels take turns;
+        """The footer shows the keys that act now: the dashboard's own panel and filter keys
+        are left out of other screens; writes in a read-only view; ``v`` only where panels
+        take turns;
         a key that the focused text field takes as typing does not act (``/``, bound
         with priority, included)."""
         screen = self.screen
         if action in DASHBOARD_ONLY and not isinstance(screen, DashboardScreen):
             return False
+        if self.read_only and action in WRITES:
+            return False  # ``serve --read-only``: not offered, so the footer leaves them out
         if (key := ACTION_KEYS.get(action)) is not None and screen.focused is not None:
             character = TYPED_CHARACTERS.get(key) or key_to_character(key)
             if screen.focused.check_consume_key(key, character):
@@ -241,6 +246,8 @@ class RtdApp(TimeTravelApp):
         titles = {command.title for command in builtin}
         for action in ACTIONS:
             if action.label in titles:  # Textual's own (Quit) runs the same action
+                continue
+            if self.read_only and action.action in WRITES:
                 continue
             yield SystemCommand(
                 action.label,

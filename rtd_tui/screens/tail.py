@@ -27,6 +27,8 @@ TAIL_ROWS = 200  # rows drawn; the buffer holds more for lookups from the dashbo
 class FormHost(Protocol):
     """The app opens the produce form (it refuses in a read-only view)."""
 
+    read_only: bool
+
     def open_form(self, prefill: dict[str, Any] | None = None) -> None: ...
 
 
@@ -129,6 +131,10 @@ class TailScreen(PipelineScreen):
             self._drawn_added = None
             self.table.move_to(self.table.row_count - 1)
         self.tick()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No re-produce in a read-only view (the footer leaves the key out)."""
+        return not (action == "reproduce" and cast(FormHost, self.app).read_only)
 
     def action_reproduce(self) -> None:
         """Open the produce form with the selected message, to edit and send again."""
