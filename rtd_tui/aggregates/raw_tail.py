@@ -1,13 +1,13 @@
 """A bounded tail of the raw topic, and the job's committed offsets on it.
 
-Every refresh the newest ``per_partition`` messages of each partition are read
-(from the high watermark minus that many, or from where the last read stopped when
-that is later), then the partitions are unassigned so nothing is fetched between
-reads: the cost follows the tail's size, not the raw rate. The held messages are
-decoded exactly as the raw view decodes them (rows an in-tail tombstone deletes are
-dropped) and handed to the store, newest last. The same client reads the committed
-offsets of the job's consumer group (it never commits, nor joins the group), which
-give the job's lag on each partition.
+Every refresh the newest messages of each partition are read (``TAIL_MESSAGES`` in all,
+shared among the partitions: from the high watermark minus a partition's share, or from
+where the last read stopped when that is later), then the partitions are unassigned so
+nothing is fetched between reads: the cost follows the tail's size, not the raw rate.
+The held messages are decoded exactly as the raw view decodes them (rows an in-tail
+tombstone deletes are dropped) and handed to the store, newest last. The same client
+reads the committed offsets of the job's consumer group (it never commits, nor joins
+the group), which give the job's lag on each partition.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from rtd_tui.store.record_store import drop_deleted
 
 log = logging.getLogger(__name__)
 
-#: Raw messages held per partition: enough for the latest-records table and the scatter.
-TAIL_PER_PARTITION = 500
+#: Raw messages held, shared among the partitions: the latest-records table and the
+#: scatter's sample; a partition's share is at least ``MIN_PER_PARTITION``.
+TAIL_MESSAGES = 2_000
+MIN_PER_PARTITION = 50
 #: A read of the tail gives up after this long (the rest waits for the next refresh).
 READ_TIMEOUT_S = 1.0
 TAIL_DEFAULTS: dict[str, object] = {
@@ -57,14 +59,14 @@ class RawTail:
 
     def __init__(
         self, config: dict[str, object], topic: str, store: AggregateStore, every: float,
-        per_partition: int = TAIL_PER_PARTITION,
+        messages: int = TAIL_MESSAGES,
         on_tail: Callable[[list[Message]], None] | None = None,
     ) -> None:
         self._config = {**TAIL_DEFAULTS, **config, "group.id": job_group(topic)}
         self.topic = topic
         self.store = store
         self.every = every
-        self.per_partition = per_partition
+        self.messages = messages
         self.on_tail = on_tail
         self.partitions: tuple[PartitionInfo, ...] = ()  # position: the job's committed offset
         self.committed = False  # whether the job has committed any offset yet
@@ -100,11 +102,14 @@ class RawTail:
         marks = {p: consumer.get_watermark_offsets(TopicPartition(self.topic, p),
                                                    timeout=METADATA_TIMEOUT_S)
                  for p in sorted(topic.partitions)}
-        starts = {p: max(low, high - self.per_partition, self._next(p))
-                  for p, (low, high) in marks.items()}
+        share = max(MIN_PER_PARTITION, self.messages // max(1, len(marks)))
+        for p, held in self._held.items():
+            if held.maxlen != share:  # the partitions changed: every share too
+                self._held[p] = deque(held, maxlen=share)
+        starts = {p: max(low, high - share, self._next(p)) for p, (low, high) in marks.items()}
         wanted = {p: high for p, (_low, high) in marks.items() if starts[p] < high}
         if wanted:
-            fresh = self._read(consumer, starts, wanted, stop)
+            fresh = self._read(consumer, starts, wanted, share, stop)
             if fresh and self.on_tail is not None:
                 self.on_tail(fresh)
             self.store.set_tail(self._rows())
@@ -121,7 +126,7 @@ class RawTail:
         return (held[-1].offset() or 0) + 1 if held else 0
 
     def _read(self, consumer: Consumer, starts: dict[int, int], wanted: dict[int, int],
-              stop: threading.Event) -> list[Message]:
+              share: int, stop: threading.Event) -> list[Message]:
         """The messages from ``starts`` up to the ``wanted`` high watermarks, bounded in time."""
         consumer.assign([TopicPartition(self.topic, p, starts[p]) for p in wanted])
         fresh: list[Message] = []
@@ -138,7 +143,7 @@ class RawTail:
                     if p not in wanted or offset >= wanted[p]:  # came in after the watermark
                         pending.discard(p)
                         continue
-                    self._held.setdefault(p, deque(maxlen=self.per_partition)).append(m)
+                    self._held.setdefault(p, deque(maxlen=share)).append(m)
                     fresh.append(m)
                     if offset == wanted[p] - 1:
                         pending.discard(p)

@@ -45,6 +45,7 @@ class AggregateStore:
         self._malformed = 0
         self._last_error = ""
         self._newest_ms: int | None = None  # timestamp of the newest aggregate message
+        self._cached: tuple[int, Figures] | None = None  # (version, its figures)
         self._reset_rates()
 
     def _reset_rates(self) -> None:
@@ -128,15 +129,22 @@ class AggregateStore:
         return self._newest_ms
 
     def figures(self) -> Figures:
+        """The figures now (computed once per version: every timer tick asks)."""
         with self._lock:
-            return self._table.figures(self._baseline)
+            return self._figures()
+
+    def _figures(self) -> Figures:
+        cached = self._cached
+        if cached is None or cached[0] != self._version:
+            cached = self._cached = (self._version, self._table.figures(self._baseline))
+        return cached[1]
 
     def liveness(self) -> Liveness:
         """The job's ingest rate, and how old the newest message it has read is (per
         partition too): the raw view's "last message" ages, from the job's timestamps."""
         now, wall = self._clock(), self._wall_clock()
         with self._lock:
-            figures = self._table.figures(self._baseline)
+            figures = self._figures()
             ages = {p: max(0.0, wall - read.last_ts / 1000)
                     for p, read in figures.partitions.items() if read.last_ts is not None}
             return Liveness(
@@ -157,7 +165,7 @@ class AggregateStore:
         the tail only, as the raw view's applies to its window)."""
         now = self._clock()
         with self._lock:
-            figures = self._table.figures(self._baseline)
+            figures = self._figures()
             tail = self._tail
             counters = Counters(self._version, figures.consumed, self._rate.rate(now),
                                 figures.rejected, ())
