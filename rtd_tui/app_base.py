@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from rtd_tui.filters import describe
 from rtd_tui.hangup import HangUpWatch
-from rtd_tui.pipeline import Pipeline
+from rtd_tui.pipeline import Pipeline, PipelineStatus
 from rtd_tui.screens.dashboard import DashboardScreen
 from rtd_tui.screens.produce_form import sample_generator
 from rtd_tui.store import DashboardStore, RecordFilter
@@ -81,6 +81,7 @@ class DashboardApp(App[int]):
         self._first_data_until = 0.0
         self.record_filter = RecordFilter()
         self._covered: int | None = None  # raw rows the shown filtered figures cover
+        self._notices_told = 0  # the stream's notices already shown as a toast
         self._quitting = False
         self.last_export: Path | None = None
         self.loss = ""  # why the exit status is 1: records not delivered
@@ -189,6 +190,7 @@ class DashboardApp(App[int]):
         except NoMatches:  # the screen is being built or torn down
             return
         status = self.pipeline.status()
+        self._tell(status)
         self.pipeline.sample_throughput()  # at most one sample a second, views or not
         live = self.store.liveness()  # rates on their own clock: they fall when data stops
         with self.batch_update():
@@ -208,6 +210,14 @@ class DashboardApp(App[int]):
         behind = lag if lag is not None and lag >= self.stale_after else None
         status_line.show(status, self.updated, self.paused, self._filter_text(), idle=stale,
                          behind=behind)
+
+    def _tell(self, status: PipelineStatus) -> None:
+        """A toast for the stream's new notices (offsets reused): the newest, and how many
+        more the stream view lists."""
+        new, self._notices_told = status.notice_count - self._notices_told, status.notice_count
+        if new > 0 and status.notices:
+            more = f" (and {new - 1} more: s shows them)" if new > 1 else ""
+            self.notify(status.notices[-1] + more, severity="warning", timeout=15)
 
     def _filter_text(self) -> str:
         """The active filter and what its figures cover: the window, not every record."""

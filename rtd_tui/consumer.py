@@ -9,8 +9,11 @@ wait for the fetching and hold it up). Watermarks come from the
 consumer's cache, kept up to date by every fetch response: no request at all. So
 the consume thread never waits on the broker for either, and every call is bounded
 by a timeout. Redelivered messages are dropped by
-the store, which remembers the next expected offset of each partition. Connection
-state is kept in ``LinkStatus`` for the UI to read; nothing here touches a widget.
+the store, which remembers the next expected offset of each partition. When a
+partition's offsets go back (the topic was deleted and recreated, or the broker lost
+its data), that partition starts a new epoch in the store and a notice says so
+(``notices``, and the log). Connection state is kept in ``LinkStatus`` for the UI to
+read; nothing here touches a widget.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from confluent_kafka.admin import AdminClient
 
 from rtd_tui import seek
 from rtd_tui.config import is_time
-from rtd_tui.ingest import IngestStage
+from rtd_tui.ingest import Columns, IngestStage
 from rtd_tui.store import RecordStore
+from rtd_tui.store.offsets import OffsetRestarts, Restart
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,7 @@ UNASSIGNED_POLL_S = 0.05
 TAIL_KEEP = 500
 #: librdkafka's logical offset "N messages before the end" (RD_KAFKA_OFFSET_TAIL).
 OFFSET_TAIL_BASE = -2000
+NOTICES_KEPT = 20
 
 
 def tail_offset(n: int) -> int:
@@ -147,6 +152,12 @@ class ConsumeLoop:
         self._to_assign: list[TopicPartition] = []
         self._next_watermarks = 0.0
         self._stage: IngestStage | None = None
+        self._restarts = OffsetRestarts()
+        #: What happened to the stream that the user must know (offsets reused): the last
+        #: ``NOTICES_KEPT``, oldest first, replaced whole (readers need no lock); and how
+        #: many there have been.
+        self.notices: tuple[str, ...] = ()
+        self.notice_count = 0
 
     def _set_status(self, state: str, detail: str = "") -> None:
         if (state, detail) != (self.status.state, self.status.detail):
@@ -247,6 +258,7 @@ class ConsumeLoop:
             consumer.incremental_assign(assign)
             self._next_watermarks = time.monotonic() + FIRST_WATERMARKS_S  # after a fetch
         if replay is not None:
+            self._restarts.forget()
             self._start_offsets = {p: replay.get(p, OFFSET_BEGINNING) for p in self._assigned}
             consumer.assign([
                 TopicPartition(self.topic, p, o) for p, o in sorted(self._start_offsets.items())
@@ -288,10 +300,32 @@ class ConsumeLoop:
         keys = [m.key() for m in good] if None in values else None  # tombstones need keys
         if self.status.state != "connected":
             self._set_status("connected")
-        if self._stage is not None:
-            self._stage.put(epoch, (values, partitions, offsets, keys))
+        start = 0
+        for restart in self._restarts.scan(partitions, offsets):
+            cut = slice(start, restart.index)
+            self._put(epoch, (values[cut], partitions[cut], offsets[cut], keys and keys[cut]))
+            self._new_epoch(restart)
+            start = restart.index
+        rest = slice(start, None)
+        self._put(epoch, (values[rest], partitions[rest], offsets[rest], keys and keys[rest]))
         if self.on_tail is not None:
             self.on_tail(good[-TAIL_KEEP:])  # the tail keeps references, copies on reading
+
+    def _put(self, epoch: int, columns: Columns) -> None:
+        if columns[0] and self._stage is not None:
+            self._stage.put(epoch, columns)
+
+    def _new_epoch(self, restart: Restart) -> None:
+        """Offsets of a partition went back: what was read before is stored first, then
+        the store accepts the partition's offsets again, and a notice says so."""
+        if self._stage is not None:
+            self._stage.drain()
+        self.store.restart_partition(restart.partition)
+        notice = (f"{self.topic} recreated: partition {restart.partition} restarted at "
+                  f"offset {restart.offset:,} (had reached {restart.previous:,})")
+        log.warning("%s", notice)
+        self.notices = (*self.notices, notice)[-NOTICES_KEPT:]
+        self.notice_count += 1
 
     def _watch(self, admin: AdminClient, stop: threading.Event) -> None:
         """The watcher thread: metadata every ``METADATA_EVERY_S``."""
@@ -351,9 +385,27 @@ class ConsumeLoop:
             before = previous.get(tp.partition)
             if high < 0:  # no fetch response for it yet: the last known, else unknown
                 low, high = (before.low, before.high) if before else (0, -1)
-            position = tp.offset
+            position = self._restarts.next_offset(tp.partition)
+            if position is None:
+                position = tp.offset
             if position < 0:  # nothing read yet: we sit at the start we were given
                 start = self._start_offsets.get(tp.partition, OFFSET_BEGINNING)
                 position = high if start == OFFSET_END else max(start, low)
             infos.append(PartitionInfo(tp.partition, low, high, position))
+            if 0 <= high < position and before is not None and before.high == high:
+                self._read_again(consumer, tp.partition, high, position)
         self.partitions = tuple(infos)
+
+    def _read_again(self, consumer: Consumer, partition: int, high: int, position: int) -> None:
+        """The broker's log ends before our position on two looks running: it started again
+        (a recreated topic, a broker without its data) and the client did not notice (it
+        does not always). Read the partition from its beginning: the offsets going back
+        then start its new epoch (``_new_epoch``)."""
+        log.warning("%s [%d]: the log ends at %d, before our position %d: reading it again "
+                    "from the beginning", self.topic, partition, high, position)
+        try:
+            consumer.seek(TopicPartition(self.topic, partition, OFFSET_BEGINNING))
+        except KafkaException as exc:
+            log.warning("seek failed (%s): assigning the partition again", exc)
+            consumer.incremental_unassign([TopicPartition(self.topic, partition)])
+            consumer.incremental_assign([TopicPartition(self.topic, partition, OFFSET_BEGINNING)])

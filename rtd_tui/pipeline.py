@@ -59,6 +59,9 @@ class PipelineStatus:
     start: str = ""  # "from 10:00:00" for a @TIME start
     job: JobProgress | None = None  # set when the dashboard shows a job's aggregates
     lag: LagReport = NO_LAG  # the raw reader's lag in seconds and trend
+    notices: tuple[str, ...] = ()  # offsets reused and the like: the last few, oldest first
+    notice_count: int = 0  # how many notices there have been
+    duplicates: int = 0  # redelivered messages dropped since the last clear
 
 
 class StreamReader(Protocol):
@@ -163,6 +166,9 @@ class Pipeline:
             partitions=self._partitions_now(),
             start=consumer.started_from if isinstance(consumer, ConsumeLoop) else "",
             lag=self.lag_watch.report() if self.lag_watch else NO_LAG,
+            notices=consumer.notices if isinstance(consumer, ConsumeLoop) else (),
+            notice_count=consumer.notice_count if isinstance(consumer, ConsumeLoop) else 0,
+            duplicates=self.store.duplicates if isinstance(self.store, RecordStore) else 0,
         )
 
     def _partitions_now(self) -> tuple[PartitionInfo, ...]:

@@ -1,4 +1,5 @@
-"""The stream view: partitions with watermarks, position, lag and rate; brokers; throughput."""
+"""The stream view: partitions with watermarks, position, lag and rate; brokers; throughput;
+and the stream's notices (a partition whose offsets started again)."""
 
 from __future__ import annotations
 
@@ -102,7 +103,16 @@ def stream_summary(status: PipelineStatus) -> Text:
     line.append(*SEPARATOR)
     line.append("consumed ", style="dim")
     line.append(rate(sum(p.rate for p in parts)), style="bold")
+    if status.duplicates:
+        line.append(*SEPARATOR)
+        line.append("duplicates dropped ", style="dim")
+        line.append(count(status.duplicates), style="bold yellow")
     return line
+
+
+def notices_text(notices: tuple[str, ...]) -> Text:
+    """The stream's notices, newest first."""
+    return Text("\n".join(f"⚠ {safe(n)}" for n in reversed(notices)), style="yellow")
 
 
 def job_summary(job: JobProgress) -> Text:
@@ -149,12 +159,23 @@ def partition_row(info: PartitionInfo, lag: PartitionLag | None) -> tuple[Text, 
     )
 
 
+class PartitionTable(DataTable[Text]):
+    """The partition table: Home and End go to the first and the last partition (a
+    row table's own Home and End scroll sideways)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First partition", show=False),
+        Binding("end", "scroll_bottom", "Last partition", show=False),
+    ]
+
+
 class StreamScreen(PipelineScreen):
     """Where the data comes from and whether the consumer keeps up."""
 
     DEFAULT_CSS = """
     StreamScreen #stream-summary { height: 1; background: $panel; padding: 0 1; }
     StreamScreen #job-summary { height: auto; background: $panel; padding: 0 1; display: none; }
+    StreamScreen #stream-notices { height: auto; max-height: 4; padding: 0 1; display: none; }
     StreamScreen #partitions-box { height: auto; max-height: 50%; border: round $primary-darken-1; }
     StreamScreen #partitions { height: auto; max-height: 100%; }
     StreamScreen ThroughputChart { height: 1fr; border: round $primary-darken-1; }
@@ -167,8 +188,9 @@ class StreamScreen(PipelineScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="stream-summary")
         yield Static(id="job-summary")
+        yield Static(id="stream-notices")
         with Vertical(id="partitions-box"):
-            yield DataTable[Text](id="partitions", cursor_type="row", zebra_stripes=True)
+            yield PartitionTable(id="partitions", cursor_type="row", zebra_stripes=True)
         yield ThroughputChart(id="stream-throughput")
         yield FittedFooter()
 
@@ -194,6 +216,10 @@ class StreamScreen(PipelineScreen):
                 job.display = True
                 job.update(job_summary(status.job))
             self._title.title(partitions_title(status))
+            if status.notices:
+                notices = self.query_one("#stream-notices", Static)
+                notices.display = True
+                notices.update(notices_text(status.notices))
             table: DataTable[Text] = self.query_one("#partitions", DataTable)
             row = table.cursor_row
             table.clear()

@@ -2,7 +2,13 @@
 
 The ledger remembers the next expected offset of each partition. A message below it
 was seen before (a redelivery after a reconnect, a rebalance, a retried fetch) and is
-dropped; so is the second copy of a pair inside one batch.
+dropped, and counted as a duplicate; so is the second copy of a pair inside one batch.
+
+Offsets are only an identity while the partition's log lives: when a topic is deleted
+and recreated, or a broker restarts without its data, offsets start again at 0. The
+consumer sees that as offsets going back (``OffsetRestarts``) and starts a new epoch
+for that partition (``OffsetLedger.restart``): the ledger forgets its old offsets, so
+the new records are counted instead of being taken for redeliveries.
 """
 
 from __future__ import annotations
@@ -44,6 +50,10 @@ class OffsetLedger:
     def forget(self) -> None:
         """Accept every offset again (a replay from the beginning)."""
         self._next.clear()
+
+    def restart(self, partition: int) -> None:
+        """A new epoch for ``partition``: its offsets were reused, accept them all again."""
+        self._next.pop(partition, None)
 
     def take(self, batch: DecodedBatch) -> FreshBatch:
         """Keep what was not seen before and move the expected offsets past the batch."""
@@ -124,3 +134,49 @@ class OffsetLedger:
             rows = rows.filter(offset >= floor)
         kept = rows.group_by("partition").agg(offset.max().alias("high"), pl.len().alias("n"))
         return rows, {p: (high, n) for p, high, n in kept.iter_rows()}
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    """Where a partition's offsets went back: at message ``index`` of a batch, ``offset``
+    came after ``previous`` had been read."""
+
+    index: int
+    partition: int
+    offset: int
+    previous: int
+
+
+class OffsetRestarts:
+    """The last offset read of each partition, to find where offsets go back.
+
+    A consumer on ``assign()`` receives each partition's offsets in increasing order
+    (librdkafka never hands a message below its position), so an offset at or below
+    the last one read means the partition's log started again (not thread-safe: the
+    consume thread owns it)."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+
+    def forget(self) -> None:
+        """After a seek of our own (a replay): offsets going back are expected."""
+        self._last.clear()
+
+    def next_offset(self, partition: int) -> int | None:
+        """The offset after the last one read (None: none read since the last seek).
+
+        The client's own position can lag behind after it reset a partition's offsets by
+        itself (it kept reporting the old epoch's position), so the view trusts this."""
+        last = self._last.get(partition)
+        return None if last is None else last + 1
+
+    def scan(self, partitions: list[int], offsets: list[int]) -> list[Restart]:
+        """The restarts in one batch, in order (usually none), and remember the last offsets."""
+        last = self._last
+        found = []
+        for index, (partition, offset) in enumerate(zip(partitions, offsets, strict=True)):
+            previous = last.get(partition, -1)
+            if offset <= previous:
+                found.append(Restart(index, partition, offset, previous))
+            last[partition] = offset
+        return found

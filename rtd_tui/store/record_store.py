@@ -66,6 +66,7 @@ class RecordStore:
         self._rows = RowWindow(self.window, self.window_bytes)
         self._totals = RunningTotals()
         self._consumed = 0
+        self._duplicates = 0
         self._rate = RateMeter(now)
         self._partition_rates: dict[int, RateMeter] = {}
         self._rejected: Counter[str] = Counter()
@@ -94,6 +95,8 @@ class RecordStore:
                 self._rejected[r.reason] += 1
                 self._last_rejections.append(r)
             new = fresh.messages
+            offered = batch.rows.height + len(batch.tombstones) + len(batch.rejections)
+            self._duplicates += offered - new
             if new:
                 self._arrived(new, fresh.per_partition)
             return new
@@ -122,6 +125,12 @@ class RecordStore:
             self._ledger.forget()
             self._clear()
 
+    def restart_partition(self, partition: int) -> None:
+        """``partition``'s offsets were reused (its log started again): accept them all
+        again; the records already counted stay counted."""
+        with self._lock:
+            self._ledger.restart(partition)
+
     def _clear(self) -> None:
         self._reset()
         self._version += 1  # never reused: a redraw keyed on version must not miss a clear
@@ -136,6 +145,12 @@ class RecordStore:
     def consumed(self) -> int:
         """Messages taken off the topic since the last clear (rows, tombstones, rejections)."""
         return self._consumed
+
+    @property
+    def duplicates(self) -> int:
+        """Messages since the last clear that were dropped as redeliveries of an offset
+        already counted."""
+        return self._duplicates
 
     @property
     def chunks(self) -> int:
