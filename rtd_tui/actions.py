@@ -67,8 +67,8 @@ class ViewKey:
 
 
 VIEW_KEYS: tuple[ViewKey, ...] = (
-    ViewKey("Tables", "up,down,pageup,pagedown,home,end", "Move the cursor",
-            "↑ ↓ PgUp PgDn Home End"),
+    ViewKey("Tables", "up,down,pageup,pagedown", "Move the cursor", "↑ ↓ PgUp PgDn"),
+    ViewKey("Tables", "home,end", "Go to the first or the last row", "Home End"),
     ViewKey("Tables", "enter", "Open the selected row", "Enter"),
     ViewKey("Tables", "f", "Latest records: follow the newest again (a moved cursor stays on "
             "its record while new ones arrive)"),

@@ -18,6 +18,7 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.keys import key_to_character
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from rtd_tui.actions import ACTIONS
@@ -44,6 +45,8 @@ WRITES = frozenset({"toggle_producer", "faster", "slower", "produce", "reproduce
 #: Each action's key, and the characters of the keys whose names Textual does not map.
 ACTION_KEYS = {a.action: a.key for a in ACTIONS}
 TYPED_CHARACTERS = {"plus": "+", "minus": "-", "slash": "/"}
+#: Below this many rows one notice at a time is shown (the dashboard's smallest layout).
+SHORT_TERMINAL = 30
 
 
 class RtdApp(TimeTravelApp):
@@ -56,6 +59,16 @@ class RtdApp(TimeTravelApp):
                   priority=a.priority) for a in ACTIONS),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+
+    def notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+        timeout: float | None = None, markup: bool = True,
+    ) -> None:
+        """Where the terminal is short, the newest notice replaces the others: stacked,
+        they covered the main panel."""
+        if self.size.height < SHORT_TERMINAL:
+            self.clear_notifications()
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ---- actions --------------------------------------------------------------------
     def action_clear(self) -> None:
@@ -240,15 +253,12 @@ class RtdApp(TimeTravelApp):
             self.open_form(record)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
-        """The command palette offers every action of the help, plus Textual's own, each once."""
-        builtin = list(super().get_system_commands(screen))
-        yield from builtin
-        titles = {command.title for command in builtin}
-        for action in ACTIONS:
-            if action.label in titles:  # Textual's own (Quit) runs the same action
-                continue
-            if self.read_only and action.action in WRITES:
-                continue
+        """The command palette offers every action of the help, plus Textual's own, each
+        once; where both have one (Quit), ours, which says what it does."""
+        ours = [a for a in ACTIONS if not (self.read_only and a.action in WRITES)]
+        labels = {a.label for a in ours}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in labels)
+        for action in ours:
             yield SystemCommand(
                 action.label,
                 action.description,

@@ -220,6 +220,8 @@ async def test_command_palette_lists_every_action() -> None:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {a.label for a in ACTIONS} <= set(titles)
         assert len(titles) == len(set(titles))  # one Quit, not Textual's and ours
+        helps = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert helps["Quit"] == next(a.description for a in ACTIONS if a.action == "quit")
 
 
 async def test_screen_keys_open_every_view() -> None:

@@ -73,3 +73,18 @@ def test_export_dialog(snap_compare: Any, size: tuple[int, int]) -> None:
 
     app = still_app(export_dir="/data/exports")
     assert snap_compare(app, terminal_size=size, run_before=open_export)
+
+
+def test_notices_at_80x24_leave_the_chart_in_view(snap_compare: Any) -> None:
+    """Three notices in a row: one line, the newest only."""
+    assert snap_compare(still_app(), terminal_size=(80, 24), press=["p", "p", "p"])
+
+
+def test_palette_quit_says_what_it_does(snap_compare: Any) -> None:
+    async def search_quit(pilot: Any) -> None:
+        await pilot.press("ctrl+p", *"quit")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await steady_cursor(pilot)
+
+    assert snap_compare(still_app(), terminal_size=(80, 24), run_before=search_quit)
