@@ -62,7 +62,7 @@ class RawTail:
         messages: int = TAIL_MESSAGES,
         on_tail: Callable[[list[Message]], None] | None = None,
     ) -> None:
-        self._config = {**TAIL_DEFAULTS, **config, "group.id": job_group(topic)}
+        self.config = {**TAIL_DEFAULTS, **config, "group.id": job_group(topic)}
         self.topic = topic
         self.store = store
         self.every = every
@@ -76,7 +76,7 @@ class RawTail:
     def run(self, stop: threading.Event) -> None:
         """Read the tail every ``every`` seconds until ``stop``; a failed read is logged
         and tried again next time (the aggregates go on being shown)."""
-        consumer = Consumer(self._config)
+        consumer = Consumer(self.config)
         try:
             while not stop.is_set():
                 try:
@@ -103,8 +103,10 @@ class RawTail:
                                                    timeout=METADATA_TIMEOUT_S)
                  for p in sorted(topic.partitions)}
         share = max(MIN_PER_PARTITION, self.messages // max(1, len(marks)))
-        for p, held in self._held.items():
-            if held.maxlen != share:  # the partitions changed: every share too
+        for p, held in list(self._held.items()):
+            if p not in marks or self._next(p) > marks[p][1]:  # gone, or made again
+                del self._held[p]
+            elif held.maxlen != share:  # the partitions changed: every share too
                 self._held[p] = deque(held, maxlen=share)
         starts = {p: max(low, high - share, self._next(p)) for p, (low, high) in marks.items()}
         wanted = {p: high for p, (_low, high) in marks.items() if starts[p] < high}
