@@ -12,7 +12,6 @@ changes.
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +26,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from rtd_tui.filters import describe
+from rtd_tui.garbage import GC_EVERY_S, GarbageTimer
 from rtd_tui.hangup import HangUpWatch
 from rtd_tui.pipeline import Pipeline, PipelineStatus
 from rtd_tui.screens.dashboard import DashboardScreen
@@ -40,13 +40,6 @@ from rtd_tui.widgets.throughput import ThroughputChart
 #: and for how long (a topic that stays empty costs no more than the refresh tick).
 FIRST_DATA_POLL_S = 0.05
 FIRST_DATA_FOR_S = 5.0
-#: Garbage collection: generations 0-1 every second, a full pass every minute
-#: (automatic collection cost 5-15 ms of each 200x60 redraw, measured A/B).
-GC_EVERY_S = 1.0
-GC_FULL_EVERY = 60
-#: Objects made (net of those freed) since the last pass below which the young pass
-#: is skipped: the interpreter's own threshold for generation 0.
-GC_MIN_NEW = gc.get_threshold()[0]
 #: How often the app checks that its terminal is still there (when it is not the
 #: controlling terminal, a hang-up sends no SIGHUP).
 HANG_UP_CHECK_S = 1.0
@@ -86,19 +79,13 @@ class DashboardApp(App[int]):
         self.last_export: Path | None = None
         self.loss = ""  # why the exit status is 1: records not delivered
         self._first_data: Timer | None = None
-        self._gc_was_enabled = True
-        self._gc_ticks = 0
+        self.garbage = GarbageTimer()
 
     async def on_mount(self) -> None:
         await self.push_screen(DashboardScreen())
         self.redraw(force=True)
-        # Garbage collection runs on a timer of its own, not wherever allocations happen to
-        # cross a threshold (mostly: in the middle of a frame). Modules, classes, styles
-        # and widgets made so far live as long as the app: frozen, no pass looks at them.
-        gc.freeze()
-        self._gc_was_enabled = gc.isenabled()
-        gc.disable()
-        self.set_interval(GC_EVERY_S, self._collect_garbage)
+        self.garbage.start()
+        self.set_interval(GC_EVERY_S, self.garbage.tick)
         self.set_interval(self.pipeline.settings.refresh, self.redraw)
         if self.run_workers:
             self._produce()
@@ -138,21 +125,9 @@ class DashboardApp(App[int]):
         """Build the produce form's generator once data shows, so the form opens drawn."""
         sample_generator()
 
-    def _collect_garbage(self) -> None:
-        """The young generations when at least ``GC_MIN_NEW`` objects were made since the
-        last pass (a few ms), everything every ``GC_FULL_EVERY`` ticks. An idle app makes
-        few: it skips the young pass, and what little it made waits for the full one."""
-        self._gc_ticks += 1
-        if self._gc_ticks % GC_FULL_EVERY == 0:
-            gc.collect(2)
-        elif gc.get_count()[0] >= GC_MIN_NEW:
-            gc.collect(1)
-
     def on_unmount(self) -> None:
         """However the app ends (an error included), the loops stop and the broker goes."""
-        if self._gc_was_enabled:
-            gc.enable()
-        gc.unfreeze()
+        self.garbage.stop()
         if not self._quitting:
             self._quitting = True
             self.pipeline.close()

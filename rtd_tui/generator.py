@@ -167,6 +167,11 @@ class PoolsBuild:
             self._pools = draw_pools(self.seed, self.name_pool)
         return self._pools
 
+    @property
+    def helper_running(self) -> bool:
+        """Whether the helper process was started and has not ended."""
+        return self._child is not None and self._child.poll() is None
+
     def cancel(self) -> None:
         """Stop the helper if it still runs (the app quit before it finished)."""
         self._cancelled = True
@@ -293,7 +298,7 @@ def _json(text: str) -> bytes:
 
 def _main(argv: list[str]) -> int:
     """Helper process: ``python -m rtd_tui.generator SEED_JSON NAME_POOL`` prints the pools."""
-    sys.dont_write_bytecode = False  # Faker's modules too: see ``cli.keep_bytecode``
+    sys.dont_write_bytecode = False  # Faker's modules too: see ``startup.keep_bytecode``
     seed, name_pool = json.loads(argv[0]), int(argv[1])
     sys.stdout.write(draw_pools(seed, name_pool).to_json())
     return 0

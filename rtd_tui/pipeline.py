@@ -26,7 +26,8 @@ from rtd_tui.lag_watch import LagWatch, MessageStamps
 from rtd_tui.producer import PRODUCER_DEFAULTS, ProduceLoop, ProducerControl, ProducerStats
 from rtd_tui.publish import Publisher
 from rtd_tui.store import DashboardStore, RecordStore
-from rtd_tui.tail import TailBuffer, ThroughputHistory
+from rtd_tui.tail import TailBuffer
+from rtd_tui.throughput import ThroughputHistory
 
 FLUSH_TIMEOUT_S = 1.0
 LOOP_EXIT_TIMEOUT_S = 2.0

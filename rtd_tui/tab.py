@@ -89,7 +89,7 @@ def end_with_owner(owner: int) -> bool:
 
 def main() -> int:
     """Run one tab's dashboard under textual-serve's web driver."""
-    from rtd_tui.cli import setup_logging
+    from rtd_tui.startup import setup_logging
 
     # Ctrl-C on `serve` reaches its whole process group: serve ends the tabs itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

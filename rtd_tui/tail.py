@@ -1,4 +1,4 @@
-"""The live tail: the newest raw messages, a throughput history, and safe byte rendering.
+"""The live tail: the newest raw messages, each with its verdict when it is read.
 
 The consumer thread hands each batch's last messages to ``TailBuffer.add``, which only
 keeps references to them (a few microseconds per batch). Copying their fields out and
@@ -10,11 +10,9 @@ and one that shows 200 rows classifies 200, not the 2,000 held for lookups.
 
 from __future__ import annotations
 
-import re
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Literal
@@ -28,33 +26,9 @@ TAIL_CAPACITY = 2_000
 #: Bytes of a value kept: one past the limit still decides "message too large", and
 #: bounds the buffer (at worst 2,000 times 64 KiB) whatever the broker lets through.
 VALUE_KEEP = MAX_MESSAGE_BYTES + 1
-HISTORY_SPAN_S = 600.0
-SAMPLE_EVERY_S = 1.0
 
 Status = Literal["valid", "rejected", "tombstone"]
 Headers = tuple[tuple[str, bytes | None], ...]
-
-#: C0 controls (ESC included), DEL, C1 controls (CSI U+009B included), and the
-#: bidirectional overrides that can make text read differently from what it is.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def safe_str(text: str) -> str:
-    """Text with every control character shown as an escape: nothing reaches a terminal raw."""
-    return _UNSAFE.sub(_escape, text)
-
-
-def safe_text(data: bytes | None) -> str:
-    """Raw bytes as inert text: UTF-8 where valid, ``\\xNN`` for invalid bytes and controls."""
-    if data is None:
-        return "null"
-    return safe_str(data.decode("utf-8", errors="backslashreplace"))
-
 
 @dataclass(frozen=True, slots=True)
 class TailEntry:
@@ -177,57 +151,3 @@ class TailBuffer:
         with self._lock:
             self._items.clear()
             self._added += 1  # readers see a change
-
-
-@dataclass(frozen=True, slots=True)
-class ThroughputSample:
-    """One point of the throughput chart."""
-
-    at: float  # seconds, monotonic
-    rate: float  # messages ingested per second since the previous sample
-    lag: int  # messages on the broker not yet read, all partitions
-
-
-class ThroughputHistory:
-    """Ingest rate and total lag over the last minutes, one sample a second at most."""
-
-    def __init__(
-        self,
-        span: float = HISTORY_SPAN_S,
-        every: float = SAMPLE_EVERY_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.span = span
-        self.every = every
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._samples: deque[ThroughputSample] = deque()
-        self._last_consumed: tuple[float, int] | None = None
-        self.version = 0
-
-    def add(self, sample: ThroughputSample) -> None:
-        """Append a sample and drop those older than the span."""
-        with self._lock:
-            self._samples.append(sample)
-            while self._samples and sample.at - self._samples[0].at > self.span:
-                self._samples.popleft()
-            self.version += 1
-
-    def record(self, consumed: int, lag: int) -> bool:
-        """Sample from the store's consumed counter; skipped (False) within ``every`` s."""
-        now = self.clock()
-        last = self._last_consumed
-        if last is not None and now - last[0] < self.every:
-            return False
-        self._last_consumed = (now, consumed)
-        if last is None:
-            return False  # a rate needs two readings
-        # a cleared store counts from zero again: what it holds now came in since then
-        delta = consumed - last[1] if consumed >= last[1] else consumed
-        self.add(ThroughputSample(now, delta / (now - last[0]), lag))
-        return True
-
-    def samples(self) -> tuple[ThroughputSample, ...]:
-        """The held samples, oldest first."""
-        with self._lock:
-            return tuple(self._samples)

@@ -14,7 +14,7 @@ from rtd_tui.cli import make_app
 from rtd_tui.config import Settings
 from rtd_tui.decode import decode_batch
 from rtd_tui.store import RecordStore
-from rtd_tui.tail import ThroughputHistory, ThroughputSample
+from rtd_tui.throughput import ThroughputHistory, ThroughputSample
 
 FIXTURE = Path(__file__).with_name("fixtures") / "records.jsonl"
 FIXED_NOW = datetime(2026, 11, 2, 14, 10, 0)

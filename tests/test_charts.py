@@ -11,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtd_tui.records import CITIES, VALUE_RANGE
-from rtd_tui.widgets.charts import CityValueChart, ScatterChart, ShareChart, age_bins
+from rtd_tui.widgets.charts import CityValueChart, ShareChart, age_bins
 from rtd_tui.widgets.histogram import EIGHTHS, bar_eighths, histogram_lines, layout
-from rtd_tui.widgets.plot import PlotWidget, draw_figure
+from rtd_tui.widgets.plot import PlotWidget
+from rtd_tui.widgets.plotext_figure import draw_figure
+from rtd_tui.widgets.scatter import ScatterChart, scatter_lines
 
 
 def evenly_spaced(positions: list[int]) -> bool:
@@ -71,7 +73,8 @@ def scatter_axes(width: int, height: int) -> tuple[list[int], list[int], list[st
     """Rows of the value ticks, columns of the age ticks and the value labels (top
     first), as the chart draws them."""
     data: Any = ([18, 40, 80], [VALUE_RANGE[0], 300.0, VALUE_RANGE[1]])
-    lines = chart_lines(ScatterChart("Value × age"), data, width, height)
+    inputs = ScatterChart("Value × age").inputs(data, width, height)
+    lines = [line.plain for line in scatter_lines(inputs, (255, 0, 0))]
     rows = [i for i, line in enumerate(lines) if "┤" in line]
     labels = [lines[i].split("┤")[0].strip() for i in rows]
     return rows, x_ticks(lines), labels

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from rtd_tui.cli import check_kafka_config, keep_bytecode, make_app
+from rtd_tui.cli import make_app
 from rtd_tui.command_line import build_parser
 from rtd_tui.config import (
     DEFAULT_RATE,
@@ -32,6 +32,7 @@ from rtd_tui.config import (
     default_export_dir,
 )
 from rtd_tui.options import resolve, settings_from
+from rtd_tui.startup import check_kafka_config, keep_bytecode
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -14,7 +14,7 @@ from rtd_tui.decode import decode_batch
 from rtd_tui.screens.stream import PARTITION_COLUMNS, StreamScreen
 from rtd_tui.store import RecordStore
 from rtd_tui.store.rates import RATE_SPAN_S
-from rtd_tui.tail import ThroughputHistory
+from rtd_tui.throughput import ThroughputHistory
 from rtd_tui.widgets.throughput import ThroughputChart
 
 SIZE = (160, 50)

@@ -15,9 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtd_tui.records import AGE_RANGE, CITIES, VALUE_RANGE
-from rtd_tui.tail import ThroughputSample
-from rtd_tui.widgets.charts import DOUBLINGS, CityValueChart, ScatterChart
-from rtd_tui.widgets.plot import Figure, PlotWidget, draw_figure, place_labels
+from rtd_tui.throughput import ThroughputSample
+from rtd_tui.widgets.charts import CityValueChart
+from rtd_tui.widgets.plot import PlotWidget
+from rtd_tui.widgets.plotext_figure import Figure, PrintedLine, draw_figure, place_labels
+from rtd_tui.widgets.scatter import DOUBLINGS, ScatterChart, scatter_lines
 from rtd_tui.widgets.throughput import ThroughputChart
 
 
@@ -57,7 +59,7 @@ chart = CityValueChart("Total")
 chart.theme_color = lambda name: (255, 0, 0)
 data = pl.DataFrame({"cidade": ["São Paulo", "Recife"], "total": [201_000.0, 151_000.0]})
 inputs = chart.inputs(data, 64, 10)
-from rtd_tui.widgets.plot import draw_figure
+from rtd_tui.widgets.plotext_figure import draw_figure
 lines = draw_figure(chart.figure_width(inputs, 64, 10), chart.figure_height(inputs, 10),
                     lambda fig: chart.draw(fig, inputs, 64, 10))
 print("\\n".join(line.plain for line in lines))
@@ -96,11 +98,17 @@ points = st.lists(
 )
 
 
+def cells(lines: list[PrintedLine]) -> list[list[tuple[str, Any]]]:
+    """Every cell of a printout with its style."""
+    return [[(ch, style) for text, style in line.runs for ch in text] for line in lines]
+
+
 @settings(max_examples=60, deadline=None)
 @given(points, st.integers(20, 160), st.integers(8, 50))
-def test_the_scatter_drawn_from_its_dots_equals_plotexts_drawing_of_the_points(
+def test_the_scatter_drawn_by_hand_equals_plotexts_drawing_of_the_points(
     data: list[tuple[int, float]], width: int, height: int
 ) -> None:
+    """Cell for cell and colour for colour, from the dots its inputs keep."""
     chart = red(ScatterChart("Value × age"))
     ages, values = [a for a, _ in data], [v for _, v in data]
     inputs = chart.inputs((ages, values), width, height)
@@ -111,8 +119,7 @@ def test_the_scatter_drawn_from_its_dots_equals_plotexts_drawing_of_the_points(
         chart.axes(fig, inputs)
 
     size = chart.figure_width(inputs, width, height), chart.figure_height(inputs, height)
-    assert drawn(chart, (ages, values), width, height) == [
-        line.plain for line in draw_figure(*size, raw)]
+    assert cells(scatter_lines(inputs, (255, 0, 0))) == cells(draw_figure(*size, raw))
 
 
 @settings(max_examples=60, deadline=None)

@@ -100,11 +100,13 @@ async def test_a_chart_repaints_only_when_its_drawing_changes(
         nudged = by_city.with_columns(
             pl.when(pl.int_range(pl.len()) == 0).then(pl.col("total") + 0.01)
             .otherwise(pl.col("total")).alias("total"))
+        drawings = chart.drawings
         with painted(monkeypatch) as seen:
             chart.set_data(nudged)
             await pilot.pause()
         assert [chart.render_line(y) for y in range(chart.content_size.height)] == before
         assert "chart-city" not in seen
+        assert chart.drawings == drawings  # not even drawn: its inputs did not change
         # The top city alone: a different chart, painted at once.
         with painted(monkeypatch) as seen:
             chart.set_data(by_city.head(1))

@@ -18,16 +18,10 @@ from rtd_tui import tail as tail_module
 from rtd_tui.config import Settings
 from rtd_tui.pipeline import Pipeline
 from rtd_tui.records import MAX_MESSAGE_BYTES
+from rtd_tui.safe_text import safe_str, safe_text
 from rtd_tui.store import RecordStore
-from rtd_tui.tail import (
-    VALUE_KEEP,
-    TailBuffer,
-    TailEntry,
-    ThroughputHistory,
-    ThroughputSample,
-    safe_str,
-    safe_text,
-)
+from rtd_tui.tail import VALUE_KEEP, TailBuffer, TailEntry
+from rtd_tui.throughput import ThroughputHistory, ThroughputSample
 
 #: Anything a terminal could take as (part of) a control sequence.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

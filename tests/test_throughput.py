@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from test_plot import drawn, red
 
-from rtd_tui.tail import ThroughputSample
+from rtd_tui.throughput import ThroughputSample
 from rtd_tui.widgets.throughput import ThroughputChart
 
 

@@ -15,10 +15,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from rtd_tui.store import Snapshot
-from rtd_tui.widgets.charts import AgeHistogramChart, CityValueChart, ScatterChart, ShareChart
+from rtd_tui.widgets.charts import AgeHistogramChart, CityValueChart, ShareChart
 from rtd_tui.widgets.filter_bar import FilterBar
 from rtd_tui.widgets.footer import FittedFooter
 from rtd_tui.widgets.metrics import MetricsBar
+from rtd_tui.widgets.scatter import ScatterChart
 from rtd_tui.widgets.status import StatusLine
 from rtd_tui.widgets.tables import CityStatsTable, LatestTable
 from rtd_tui.widgets.throughput import ThroughputChart

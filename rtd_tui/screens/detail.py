@@ -18,8 +18,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from rtd_tui.records import encode
+from rtd_tui.safe_text import safe_str, safe_text
 from rtd_tui.screens.stream import PipelineHost
-from rtd_tui.tail import TailEntry, safe_str, safe_text
+from rtd_tui.tail import TailEntry
 from rtd_tui.widgets.footer import FittedFooter
 
 STATUS_STYLE = {"valid": "bold green", "rejected": "bold red", "tombstone": "bold yellow"}

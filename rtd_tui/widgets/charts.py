@@ -1,4 +1,4 @@
-"""The four dashboard charts, drawn with plotext from precomputed snapshot data."""
+"""The dashboard's bar charts (drawn with plotext) and its age histogram, from snapshot data."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import cast
 
 import polars as pl
 
-from rtd_tui.records import AGE_RANGE, VALUE_RANGE
+from rtd_tui.records import AGE_RANGE
 from rtd_tui.widgets.format import compact_money
 from rtd_tui.widgets.histogram import TextHistogram, nice_step
-from rtd_tui.widgets.plot import Figure, PlotWidget
+from rtd_tui.widgets.plot import PlotWidget
+from rtd_tui.widgets.plotext_figure import Figure
 
 AGE_BIN = 5
 #: The end column of a bar of zero, which plotext does not draw.
@@ -32,18 +33,6 @@ class BarInputs:
     step: float
     cols: int
     off: int
-
-
-@dataclass(frozen=True, slots=True)
-class ScatterInputs:
-    """What the scatter shows: its tick intervals, canvas rows and columns, and the
-    braille dots lit, as (column, row) from the bottom left."""
-
-    y_ticks: int
-    rows: int
-    x_ticks: int
-    cols: int
-    dots: frozenset[tuple[int, int]]
 
 
 def nice_ticks(high: float, count: int = 4) -> list[float]:
@@ -173,92 +162,3 @@ class AgeHistogramChart(TextHistogram):
 
     def bins(self, data: object) -> tuple[list[str], list[int]]:
         return age_bins(cast(tuple[int, ...], data))
-
-
-#: The scatter's value axis: log scale, from R$ 50 in whole doublings (to R$ 3,200), so
-#: the many small tickets and the few large ones both show.
-DOUBLINGS = 6
-#: Its age axis: 15 to 85 in steps of 10, around the schema's 18-80.
-AGE_AXIS = (15, 85)
-#: Rows (or columns) plotext spends around its canvas: frame, axis and tick labels.
-CANVAS_ROWS_OFF = 3
-
-
-def even_intervals(cells: int, choices: tuple[int, ...], min_gap: int) -> tuple[int, int]:
-    """(intervals, cells used): the most intervals from ``choices`` that leave ``min_gap``
-    cells between ticks, and the most cells (≤ ``cells``) that split into that many equal
-    gaps plus one, so every tick lands on a whole row or column."""
-    count = next((n for n in choices if (cells - 1) // n >= min_gap), choices[-1])
-    return count, count * max(1, (cells - 1) // count) + 1
-
-
-def value_labels() -> list[str]:
-    return [compact_money(VALUE_RANGE[0] * 2**k) for k in range(DOUBLINGS + 1)]
-
-
-class ScatterChart(PlotWidget):
-    """Value (log scale) against age for a bounded sample of the newest records; the
-    figure is trimmed to the size at which every tick sits on a whole row and column."""
-
-    Y_INTERVALS = (6, 3, 2, 1)  # divisors of DOUBLINGS
-    X_INTERVALS = (7, 2, 1)  # divisors of the age axis' 70 years
-
-    @staticmethod
-    def _label_cells() -> int:
-        """The value labels, the axis and the right frame."""
-        return max(map(len, value_labels())) + 2
-
-    def _rows(self, height: int) -> tuple[int, int]:
-        return even_intervals(height - CANVAS_ROWS_OFF, self.Y_INTERVALS, 2)
-
-    def _cols(self, width: int) -> tuple[int, int]:
-        return even_intervals(width - self._label_cells(), self.X_INTERVALS, 3)
-
-    def has_data(self, data: tuple[list[int], list[float]]) -> bool:
-        return bool(data[0])
-
-    def inputs(self, data: tuple[list[int], list[float]], width: int,
-               height: int) -> ScatterInputs:
-        """The braille dots the points fall on (two across, four down per cell), found
-        as plotext finds them: a new record that lands on a lit dot changes nothing."""
-        y_ticks, rows = self._rows(height)
-        x_ticks, cols = self._cols(width)
-        x_bins, y_bins = cols * 2, rows * 4
-        low = math.log2(VALUE_RANGE[0])
-        x_scale = (x_bins - 1) / (AGE_AXIS[1] - AGE_AXIS[0])
-        y_scale = (y_bins - 1) / DOUBLINGS
-        ages, values = data
-        # plotext rounds to 8 decimals before it takes the floor: an age that falls
-        # half-way between two dots goes to the upper one.
-        dots = {(math.floor(round(0.5 + (a - AGE_AXIS[0]) * x_scale, 8)),
-                 math.floor(round(0.5 + (math.log2(v) - low) * y_scale, 8)))
-                for a, v in zip(ages, values, strict=True)}
-        return ScatterInputs(y_ticks, rows, x_ticks, cols, frozenset(dots))
-
-    def figure_height(self, inputs: ScatterInputs, height: int) -> int:
-        return inputs.rows + CANVAS_ROWS_OFF
-
-    def figure_width(self, inputs: ScatterInputs, width: int, height: int) -> int:
-        return inputs.cols + self._label_cells()
-
-    def draw(self, fig: Figure, inputs: ScatterInputs, width: int, height: int) -> None:
-        """One point at the centre of each lit dot."""
-        low = math.log2(VALUE_RANGE[0])
-        x_step = (AGE_AXIS[1] - AGE_AXIS[0]) / (inputs.cols * 2 - 1)
-        y_step = DOUBLINGS / (inputs.rows * 4 - 1)
-        dots = sorted(inputs.dots)
-        fig.plt.scatter([AGE_AXIS[0] + x * x_step for x, _ in dots],
-                    [low + y * y_step for _, y in dots],
-                    marker="braille", color=self.theme_color("accent"))
-        self.axes(fig, inputs)
-
-    def axes(self, fig: Figure, inputs: ScatterInputs) -> None:
-        """Both axes: ticks on whole rows and columns."""
-        low = math.log2(VALUE_RANGE[0])
-        fig.plt.xlim(*AGE_AXIS)
-        fig.plt.ylim(low, low + DOUBLINGS)
-        every = DOUBLINGS // inputs.y_ticks
-        fig.plt.yticks([low + k for k in range(0, DOUBLINGS + 1, every)], value_labels()[::every])
-        step = (AGE_AXIS[1] - AGE_AXIS[0]) // inputs.x_ticks
-        xt = list(range(AGE_AXIS[0], AGE_AXIS[1] + 1, step))
-        fig.xticks(xt, [str(a) for a in xt])

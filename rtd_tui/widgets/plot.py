@@ -5,95 +5,23 @@ cells: bar lengths in cells, histogram bins in eighth-blocks, scatter points as
 braille dots. A new snapshot whose inputs are the same as those on screen draws
 nothing (no plotext, no formatting) and repaints nothing. When they differ, the
 chart draws from the inputs, not from the raw data, so what is on screen is always
-exactly what the inputs describe.
-
-plotext is used through its public module functions only (``plotext.bar``,
-``plotext.build`` ...). Those act on plotext's one module-level figure, so a drawing
-clears it first and runs to its end on the UI thread (``draw_figure``); the figure
-is never left for another chart to inherit. Its printed text becomes Textual strips.
+exactly what the inputs describe. By default it draws with plotext
+(``plotext_figure``); the histogram draws its own cells.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable
 from typing import Any
 
-import plotext
-from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.color import Color
 from textual.strip import Strip
 from textual.widget import Widget
 
+from rtd_tui.widgets.plotext_figure import Figure, draw_figure, text_strips
 from rtd_tui.widgets.quiet import BorderTexts
-
-
-class Figure:
-    """One drawing's access to plotext: the ``plotext`` module (``plt``) and the x tick
-    labels, which plotext would place in the order of a ``set`` (the hash seed's) and
-    so drop a different one of two that collide on each start; ``xticks`` keeps them
-    and the drawing places them left to right, as plotext places each."""
-
-    def __init__(self) -> None:
-        self.plt = plotext
-        self.x_labels: list[list[str]] = []  # per x axis, top first
-
-    def xticks(self, ticks: Sequence[float], labels: list[str]) -> None:
-        """The active plot's x ticks and their labels."""
-        plotext.xticks(ticks, [""] * len(ticks))
-        self.x_labels.append(labels)
-
-
-def draw_figure(width: int, height: int, draw: Callable[[Figure], None]) -> list[Text]:
-    """plotext's figure, cleared, sized ``width`` x ``height`` (not limited by the
-    process's terminal) and drawn by ``draw``, as lines of text."""
-    plotext.main()  # the whole figure, not the subplot a previous drawing left active
-    plotext.clear_figure()
-    plotext.limit_size(False, False)
-    plotext.plot_size(width, height)
-    plotext.theme("clear")
-    figure = Figure()
-    draw(figure)
-    plotext.main()
-    printed = plotext.build()
-    plotext.clear_figure()
-    lines = [Text.from_ansi(line, no_wrap=True, end="") for line in printed.split("\n")]
-    axes = [i for i, line in enumerate(lines) if "└" in line.plain and i + 1 < len(lines)]
-    for row, labels in zip(axes, figure.x_labels, strict=False):
-        axis, under = place_labels(lines[row].plain, labels)
-        lines[row] = Text(axis, end="")
-        lines[row + 1] = Text(under, end="")
-    return lines
-
-
-def place_labels(axis: str, labels: list[str]) -> tuple[str, str]:
-    """An x axis line and the row of its tick labels: label ``i`` under tick mark ``i``
-    (``┬``), placed as plotext places one (centred, moved inside the row's free cells,
-    a blank cell from any other), left to right. A label that finds no room is left
-    out, and so is its tick mark, as plotext does."""
-    marks = [i for i, ch in enumerate(axis) if ch == "┬"]
-    row = [" "] * len(axis)
-    line = list(axis)
-    for col, label in zip(marks, labels, strict=False):
-        size = len(label)
-        free = [i for i in range(max(col - size + 1, 0), min(col + size, len(row) - 1))
-                if row[i] == " "]
-        low, high = min(free, default=col - size + 1), max(free, default=col + size)
-        start = (low + high - size + 1) // 2
-        around = range(max(start - 1, 0), min(start + size + 1, len(row)))
-        if start >= 0 and start + size <= len(row) and all(row[i] == " " for i in around):
-            row[start:start + size] = label
-        else:
-            line[col] = "─"
-    return "".join(line), "".join(row)
-
-
-def text_strips(lines: list[Text], console: Console, base: Style, width: int) -> list[Strip]:
-    """One strip per line of text, over the widget's ``base`` style, ``width`` cells."""
-    return [Strip(line.render(console)).apply_style(base).crop_extend(0, width, base)
-            for line in lines]
 
 
 class PlotWidget(Widget):
@@ -172,7 +100,7 @@ class PlotWidget(Widget):
         lines = draw_figure(self.figure_width(inputs, width, height),
                             self.figure_height(inputs, height),
                             lambda fig: self.draw(fig, inputs, width, height))
-        return text_strips(lines, self.app.console, base, width)
+        return text_strips(lines, base, width)
 
     def theme_color(self, name: str) -> tuple[int, int, int]:
         """An RGB colour of the app's theme, so the charts follow a theme change."""

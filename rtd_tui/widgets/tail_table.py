@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from rich.style import Style
 from textual.message import Message
 
+from rtd_tui.safe_text import safe_str, safe_text
 from rtd_tui.screens.detail import STATUS_STYLE, kafka_time
-from rtd_tui.tail import TailEntry, safe_str, safe_text
+from rtd_tui.tail import TailEntry
 from rtd_tui.widgets.columns import Column, column_cells, fit_widths, natural_width
 from rtd_tui.widgets.line_table import LineTable, Span
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rtd_tui.tail import ThroughputHistory, ThroughputSample
+from rtd_tui.throughput import ThroughputHistory, ThroughputSample
 from rtd_tui.widgets.charts import nice_ticks
 from rtd_tui.widgets.format import msg_rate
-from rtd_tui.widgets.plot import Figure, PlotWidget
+from rtd_tui.widgets.plot import PlotWidget
+from rtd_tui.widgets.plotext_figure import Figure
 
 RATE_COLOR = "cyan"
 LAG_COLOR = "orange"
