@@ -166,6 +166,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if aggregates_topic is not None and aggregates_topic == common["topic"]:
         raise ConfigError(f"--aggregates-topic {aggregates_topic} is the raw topic itself")
     start_from = resolve(args, "start_from")
+    if source == "aggregates" and start_from != "earliest":
+        raise ConfigError(f"--from {start_from}: the aggregates are always read whole "
+                          "(they count every record from the job's start); drop --from")
     if is_time(start_from) and bootstrap is None and (engine or "mock") == "mock":
         raise ConfigError(
             f"--from {start_from}: the embedded mock broker cannot look offsets up by time; "

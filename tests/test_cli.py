@@ -211,6 +211,7 @@ BAD: list[tuple[list[str], dict[str, str], str, str]] = [
      "is the raw topic itself"),
     (["--aggregates-topic", "a b"], {}, "rtd-tui", "invalid topic name"),
     (["serve", "--source", "aggregates"], {}, "rtd-tui serve", "not serve"),
+    (["--source", "aggregates", "--from", "-5"], {}, "rtd-tui", "--from -5: the aggregates"),
     (["-X", "=x"], {}, "rtd-tui", "malformed property"),
     (["--from", "sideways"], {}, "rtd-tui", "'sideways'"),
     (["--from", "@yesterday"], {}, "rtd-tui", "'@yesterday': not a date and time"),
