@@ -22,6 +22,8 @@ OTHER = "groups-elsewhere"
 PARTITIONS = 3
 MESSAGES = 10  # per partition; message at offset n has timestamp T0 + n s
 T0 = 1_793_628_000.0
+#: A first read connects too: on a loaded machine that takes longer than a round's wait.
+READ_TIMEOUT_S = 15.0
 NOW = T0 + 100
 
 
@@ -78,7 +80,8 @@ def test_groups_of_the_topic_with_committed_offsets_and_lag(
 ) -> None:
     bootstrap = topic_with_groups
     stamps = MessageStamps({"bootstrap.servers": bootstrap}, TOPIC)
-    watch = GroupsWatch(AdminClient({"bootstrap.servers": bootstrap}), TOPIC, stamps.read,
+    watch = GroupsWatch(AdminClient({"bootstrap.servers": bootstrap}), TOPIC,
+                        lambda offsets: stamps.read(offsets, timeout=READ_TIMEOUT_S),
                         wall=lambda: NOW, timeout=10)
     try:
         assert watch.report == GroupsReport()  # nothing asked yet

@@ -20,6 +20,8 @@ from rtd_tui.store import RecordStore
 TOPIC = "lag-backlog"
 PARTITIONS = 4
 T0 = 1_793_628_000.0  # 2026-11-02 14:00:00 UTC: the backlog's first timestamp
+#: A first read connects too: on a loaded machine that takes longer than a round's wait.
+READ_TIMEOUT_S = 15.0
 #: (offsets, timestamp): three batches a minute apart in every partition.
 BACKLOG = ((range(0, 20), T0), (range(20, 40), T0 + 60), (range(40, 70), T0 + 120))
 
@@ -53,7 +55,8 @@ def test_a_paused_reader_falls_behind_then_catches_up() -> None:
         watch = LagWatch(
             lambda: [PartitionInfo(p, 0, reader["high"], reader["position"])
                      for p in range(PARTITIONS)],
-            stamps.read, monotonic=lambda: clock["mono"], wall=lambda: clock["wall"],
+            lambda offsets: stamps.read(offsets, timeout=READ_TIMEOUT_S),
+            monotonic=lambda: clock["mono"], wall=lambda: clock["wall"],
         )
         try:
             watch.update()  # paused at offset 0: the oldest unread is 600 s old
