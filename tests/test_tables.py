@@ -73,6 +73,13 @@ def test_everything_shows_when_it_fits() -> None:
     assert fit_widths(COLUMNS, NATURAL, room) == NATURAL
 
 
+def test_a_wide_table_shares_the_cells_to_spare_among_its_columns() -> None:
+    room = sum(NATURAL) + PAD * len(NATURAL) + 12
+    assert fit_widths(COLUMNS, NATURAL, room) == [7, 23, 10, 11, 8]  # 3, 3, 2, 2, 2 more
+    cut = fit_widths(COLUMNS, NATURAL, 40)
+    assert cut == [4, 11, 8, 9, None]  # nothing to spare: as before
+
+
 def test_narrowable_columns_give_way_before_any_column_is_hidden() -> None:
     room = sum(NATURAL) + PAD * len(NATURAL) - 5
     assert fit_widths(COLUMNS, NATURAL, room) == [4, 15, 8, 9, 6]

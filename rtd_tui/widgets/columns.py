@@ -45,7 +45,8 @@ def fit_widths(columns: Sequence[Column], natural: Sequence[int], room: int) -> 
     Columns are hidden, highest priority number first (the rightmost of equals first),
     until the rest fit at their minimum widths; then the narrowable columns give up
     the cells still missing, widest first. Priority-0 columns always stay (the table
-    scrolls sideways if even they do not fit).
+    scrolls sideways if even they do not fit). Cells to spare are shared out among the
+    shown columns, so a wide table fills its width.
     """
     minimum = [
         w if c.min_width is None else min(w, c.min_width)
@@ -70,6 +71,10 @@ def fit_widths(columns: Sequence[Column], natural: Sequence[int], room: int) -> 
         widest = max(narrowable, key=lambda i: widths[i] or 0)
         widths[widest] = (widths[widest] or 0) - 1
         missing -= 1
+    if missing < 0 and shown:  # a wide terminal: every column gets its share of the rest
+        share, left = divmod(-missing, len(shown))
+        for rank, i in enumerate(shown):
+            widths[i] = (widths[i] or 0) + share + (rank < left)
     return widths
 
 
