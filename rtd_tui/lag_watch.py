@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaException, TopicPartition
 
 from rtd_tui.consumer import CONSUMER_DEFAULTS, PartitionInfo
-from rtd_tui.lag import LagReport, Position, RateTracker, lag_report
+from rtd_tui.lag import LagReport, Position, RateTracker, in_flight, lag_report
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +94,18 @@ class LagWatch:
         self._wall = wall
         self._rates = RateTracker()
         self._lock = threading.Lock()
-        self._positions: list[Position] = []
         self._oldest: dict[int, tuple[int, float]] = {}  # partition → (offset, timestamp)
 
     def update(self) -> None:
-        """One round: positions into the rates, and timestamps where the reader lags."""
+        """One round: positions into the rates, and timestamps where the reader lags
+        (more than messages in flight, whose age the report gives as 0)."""
         positions = positions_of(self._partitions())
         with self._lock:
             self._rates.add(self._monotonic(), positions)
             known = dict(self._oldest)
-        wanted = {p.partition: p.position for p in positions
-                  if p.lag and known.get(p.partition, (-1, 0.0))[0] != p.position}
+            behind = [p for p in positions if not in_flight(p.lag, self._produce(p.partition))]
+        wanted = {p.partition: p.position for p in behind
+                  if known.get(p.partition, (-1, 0.0))[0] != p.position}
         stamps = self._stamps(wanted) if wanted else {}
         oldest: dict[int, tuple[int, float]] = {}
         for p in positions:
@@ -114,6 +115,10 @@ class LagWatch:
                 oldest[p.partition] = known[p.partition]
         with self._lock:
             self._oldest = oldest
+
+    def _produce(self, partition: int) -> float | None:
+        measured = self._rates.rates(partition)
+        return None if measured is None else measured[1]
 
     def report(self) -> LagReport:
         """The lag as of now: the reader's positions now, the ages on the wall clock now

@@ -145,6 +145,23 @@ def test_a_report_follows_the_reader_between_rounds_and_drops_ages_after_a_repla
     assert watch.report().of(0) == PartitionLag(0, 90, None, None, None)
 
 
+def test_messages_in_flight_are_not_looked_up() -> None:
+    """A live stream read as it comes: a few messages always in flight, no lookups."""
+    clocks = Clocks()
+    reader = {"position": 0, "high": 40}
+    asked: list[Mapping[int, int]] = []
+    watch = LagWatch(lambda: [PartitionInfo(0, 0, reader["high"], reader["position"])],
+                     lambda o: asked.append(o) or {}, monotonic=lambda: clocks.mono,
+                     wall=lambda: clocks.wall)
+    for _ in range(5):  # 100 msg/s produced and read, 40 behind: under a second's worth
+        clocks.advance(1.0)
+        reader["position"] += 100
+        reader["high"] += 100
+        watch.update()
+    assert asked == [{0: 100}, {0: 200}]  # until the rates are known (2 s of samples)
+    assert watch.report().of(0) == PartitionLag(0, 40, 0.0, 100.0, 100.0)
+
+
 def test_nothing_read_yet_counts_from_the_low_watermark() -> None:
     parts = [PartitionInfo(0, 500, 800, 0)]
     asked: list[Mapping[int, int]] = []
