@@ -1,4 +1,4 @@
-"""Command line: the dashboard (default), ``produce``, ``broker`` and ``serve``.
+"""Command line: the dashboard (default), ``produce``, ``broker``, ``serve`` and ``aggregate``.
 
 ``command_line`` parses, ``options`` turns flags and ``RTD_*`` variables into
 ``Settings``; this module starts what was asked. Bad input ends with one line on
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rtd_tui.allocator import configure as configure_allocator
 from rtd_tui.command_line import EXIT_USAGE, build_parser
 from rtd_tui.config import ConfigError, Settings
-from rtd_tui.options import resolve, settings_from
+from rtd_tui.options import aggregate_options, resolve, settings_from
 from rtd_tui.startup import check_kafka_config, keep_bytecode, setup_logging
 
 if TYPE_CHECKING:
@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 partitions=resolve(args, "partitions"), data_dir=resolve(args, "data_dir"),
                 port=resolve(args, "port"), bootstrap_file=resolve(args, "bootstrap_file"),
             ))
+        if command == "aggregate":
+            from rtd_tui.flink.command import run_aggregate
+
+            return run_aggregate(aggregate_options(args))
         settings = settings_from(args)
         if command == "produce":
             from rtd_tui.headless import run_produce

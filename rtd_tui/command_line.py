@@ -1,5 +1,5 @@
-"""The argparse parser: the dashboard's options and the ``produce``, ``broker`` and
-``serve`` sub-commands, built from the ``options.OPTIONS`` table.
+"""The argparse parser: the dashboard's options and the ``produce``, ``broker``, ``serve``
+and ``aggregate`` sub-commands, built from the ``options.OPTIONS`` table.
 
 Bad input ends with one line on stderr and exit status 2, never a traceback.
 """
@@ -136,7 +136,7 @@ def build_parser() -> Parser:
                    "topic the dashboard reads (and its producer writes to)")
     _rate_options(parser)
     _dashboard_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="{produce,broker,serve}")
+    sub = parser.add_subparsers(dest="command", metavar="{produce,broker,serve,aggregate}")
     produce = sub.add_parser(
         "produce", argument_default=argparse.SUPPRESS,
         help="headless producer (the successor of fake_data_producer.py)",
@@ -178,6 +178,7 @@ def build_parser() -> Parser:
     _add(broker, "--bootstrap-file", dest="bootstrap_file", metavar="PATH",
          help="also write the bootstrap.servers to PATH")
     _serve_parser(sub)
+    _aggregate_parser(sub)
     parser.commands = dict(sub.choices)
     return parser
 
@@ -207,3 +208,27 @@ def _serve_parser(sub: Any) -> None:
     _add(web, "--read-only", dest="read_only", action="store_true",
          help="no producer controls, produce form, delete or re-produce; the variable "
          "takes on/off")
+
+
+def _aggregate_parser(sub: Any) -> None:
+    aggregate = sub.add_parser(
+        "aggregate", argument_default=argparse.SUPPRESS,
+        help="the Flink SQL job that keeps the dashboard's aggregates in a topic",
+        description="Render the Flink SQL job that reads the raw topic, validates each message "
+        "as the dashboard does and keeps exact running aggregates in an upsert topic "
+        "(exactly-once), for `rtd-tui --source aggregates`. --print-sql prints it for your own "
+        "Flink cluster (sql-client.sh -f); otherwise it runs on a local Flink mini-cluster "
+        "(the optional extra: uv sync --extra flink) until Ctrl-C, and a restart resumes from "
+        "its last checkpoint. See docs/flink-job.md.",
+        epilog=PROPERTIES_NOTE,
+    )
+    _kafka_options(aggregate, "the cluster of the raw topic (required)", "the raw topic")
+    job = aggregate.add_argument_group("job")
+    _add(job, "--aggregates-topic", dest="aggregates_topic", metavar="TOPIC",
+         help="the upsert topic the job writes")
+    _add(job, "--print-sql", dest="print_sql", action="store_true",
+         help="print the job's SQL and exit (no Flink needed)")
+    _add(job, "--parallelism", dest="parallelism", metavar="N",
+         help="parallel tasks of the local job")
+    _add(job, "--state-dir", dest="state_dir", metavar="DIR",
+         help="checkpoints of the local job; a restart resumes from the newest")

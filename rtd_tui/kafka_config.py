@@ -92,7 +92,7 @@ def saved_ports(properties: Path) -> dict[str, int]:
     return ports
 
 
-def _jaas_quote(text: str) -> str:
+def jaas_quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
@@ -132,7 +132,7 @@ def write_config(
     }
     if sasl_plain_users:
         users = " ".join(
-            f'user_{name}="{_jaas_quote(pw)}"' for name, pw in sasl_plain_users.items()
+            f'user_{name}="{jaas_quote(pw)}"' for name, pw in sasl_plain_users.items()
         )
         props["sasl.enabled.mechanisms"] = "PLAIN"
         props["listener.name.sasl_plaintext.plain.sasl.jaas.config"] = (

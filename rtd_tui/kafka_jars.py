@@ -5,7 +5,8 @@ No distribution tarball and no Docker: a throwaway ``pom.xml`` resolves
 per-user cache (``~/.cache/rtd-tui/kafka-jars/VERSION``, or ``$RTD_KAFKA_JARS``).
 The download goes into a folder beside the cache and is renamed into place, so an
 interrupted one never looks complete. The same folder holds ``kafka-clients``, so
-Java clients can run from it too.
+Java clients can run from it too. ``fetch_with_maven`` does the same for any Maven
+artifacts (the Flink job's Kafka connector, ``rtd_tui.flink.connector``).
 """
 
 from __future__ import annotations
@@ -30,26 +31,15 @@ PROGRESS_EVERY_S = 5.0
 Progress = Callable[[str], None]
 
 POM = """<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by rtd-tui: only here so that `mvn dependency:copy-dependencies` copies the
-     Apache Kafka broker and its dependencies into one folder. -->
+<!-- Written by rtd-tui: only here so that `mvn dependency:copy-dependencies` copies
+     {what} and its dependencies into one folder. -->
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>rtd-tui</groupId>
-  <artifactId>kafka-jars</artifactId>
+  <artifactId>jars</artifactId>
   <version>0</version>
   <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>kafka_2.13</artifactId>
-      <version>{version}</version>
-    </dependency>
-    <dependency>
-      <!-- Kafka logs through SLF4J 1.7; without this binding the broker log stays empty -->
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>log4j-slf4j-impl</artifactId>
-      <version>2.24.3</version>
-    </dependency>
+  <dependencies>{dependencies}
   </dependencies>
   <build>
     <plugins>
@@ -63,6 +53,15 @@ POM = """<?xml version="1.0" encoding="UTF-8"?>
   </build>
 </project>
 """
+DEPENDENCY = """
+    <dependency>
+      <groupId>{group}</groupId>
+      <artifactId>{artifact}</artifactId>
+      <version>{version}</version>
+    </dependency>"""
+#: Kafka logs through SLF4J 1.7; without this binding the broker log stays empty.
+KAFKA_ARTIFACTS = (("org.apache.kafka", "kafka_2.13"),
+                   ("org.apache.logging.log4j", "log4j-slf4j-impl", "2.24.3"))
 
 
 class KafkaUnavailable(ConfigError):
@@ -142,15 +141,27 @@ def ensure_jars(version: str = KAFKA_VERSION, progress: Progress = no_progress) 
             f"cannot run Apache Kafka: its jars are not in {target} and Maven (mvn) is not "
             "on PATH to fetch them"
         )
+    broker, binding = KAFKA_ARTIFACTS
+    fetch_with_maven(target, [(*broker, version), binding],
+                     f"the Apache Kafka {version} jars", "about 45 MB", progress)
+    return target
+
+
+def fetch_with_maven(
+    target: Path, artifacts: list[tuple[str, ...]], what: str, size: str, progress: Progress
+) -> None:
+    """Copy Maven ``(group, artifact, version)`` artifacts and their runtime dependencies
+    into ``target``, through a folder beside it renamed into place when complete."""
     # A folder that already exists (RTD_KAFKA_JARS) is filled in place and never deleted.
     into = target if target.exists() else target.with_name(f"{target.name}.partial-{os.getpid()}")
     into.parent.mkdir(parents=True, exist_ok=True)
-    log = target.with_name(f"fetch-{version}.log")
-    progress(f"fetching the Apache Kafka {version} jars through Maven into {target} "
-             "(once; about 45 MB)")
+    log = target.with_name(f"fetch-{target.name}.log")
+    progress(f"fetching {what} through Maven into {target} (once; {size})")
     started = time.monotonic()
+    dependencies = "".join(DEPENDENCY.format(group=g, artifact=a, version=v)
+                           for g, a, v in artifacts)
     try:
-        _maven(into, version, log, progress)
+        _maven(into, POM.format(what=what, dependencies=dependencies), what, log, progress)
     except BaseException:
         if into != target:
             shutil.rmtree(into, ignore_errors=True)
@@ -161,14 +172,13 @@ def ensure_jars(version: str = KAFKA_VERSION, progress: Progress = no_progress) 
         except OSError:  # another process finished the same download first
             shutil.rmtree(into, ignore_errors=True)
     progress(f"fetched the jars in {time.monotonic() - started:.0f} s")
-    return target
 
 
-def _maven(output: Path, version: str, log: Path, progress: Progress) -> None:
+def _maven(output: Path, pom_text: str, what: str, log: Path, progress: Progress) -> None:
     """Run the copy with its output in ``log``; a failure is one line naming the log."""
-    with owned_folder("rtd-kafka-pom-") as project:
+    with owned_folder("rtd-jars-pom-") as project:
         pom = project / "pom.xml"
-        pom.write_text(POM.format(version=version), encoding="utf-8")
+        pom.write_text(pom_text, encoding="utf-8")
         command = ["mvn", "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
                    f"-DoutputDirectory={output}"]
         with open(log, "w", encoding="utf-8") as sink:
@@ -186,8 +196,8 @@ def _maven(output: Path, version: str, log: Path, progress: Progress) -> None:
                         waited = time.monotonic() - started
                         if waited > FETCH_TIMEOUT_S:
                             raise KafkaEngineError(
-                                f"fetching the Apache Kafka jars took over {FETCH_TIMEOUT_S:.0f} "
-                                f"s; Maven's output: {log}"
+                                f"fetching {what} took over {FETCH_TIMEOUT_S:.0f} s; "
+                                f"Maven's output: {log}"
                             ) from None
                         progress(f"still fetching ({waited:.0f} s)")
             finally:
@@ -196,8 +206,8 @@ def _maven(output: Path, version: str, log: Path, progress: Progress) -> None:
                     proc.wait()
     if code != 0:
         raise KafkaEngineError(
-            f"fetching the Apache Kafka {version} jars failed (mvn exit {code}: "
-            f"{_first_error(log)}); Maven's output: {log}"
+            f"fetching {what} failed (mvn exit {code}: {_first_error(log)}); "
+            f"Maven's output: {log}"
         )
 
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rtd_tui.config import (
     DEFAULT_FLUSH_TIMEOUT,
@@ -45,6 +45,9 @@ from rtd_tui.config import (
     parse_window,
     read_properties,
 )
+
+if TYPE_CHECKING:
+    from rtd_tui.flink.command import AggregateOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,11 @@ OPTIONS: dict[str, Option] = {
     "aggregates_topic": Option("RTD_AGGREGATES_TOPIC", parse_topic, None,
                                "<topic>-aggregates"),
     "allow_hosts": Option("RTD_ALLOW_HOSTS", parse_hosts, ()),
+    "print_sql": Option("RTD_PRINT_SQL", parse_switch, False),
+    "parallelism": Option("RTD_PARALLELISM", parse_partitions, None,
+                          "the topic's partitions, at most the cores"),
+    "state_dir": Option("RTD_STATE_DIR", Path, None, "rtd-tui/flink/TOPIC in the user's state "
+                        "folder"),
 }
 
 
@@ -190,3 +198,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
         source=source,
         aggregates_topic=aggregates_topic,
     )
+
+
+def aggregate_options(args: argparse.Namespace) -> AggregateOptions:
+    """The ``aggregate`` sub-command's options (the Flink modules load only for it)."""
+    from rtd_tui.flink.command import AggregateOptions
+    from rtd_tui.flink.render import JobSpec
+
+    bootstrap = resolve(args, "bootstrap_servers")
+    if not bootstrap:
+        raise ConfigError("needs -b/--bootstrap-servers (or RTD_BOOTSTRAP_SERVERS): the "
+                          "cluster of the raw topic")
+    spec = JobSpec(resolve(args, "topic"), bootstrap, resolve(args, "aggregates_topic"),
+                   _kafka_properties(args))
+    return AggregateOptions(spec, resolve(args, "print_sql"), resolve(args, "parallelism"),
+                            resolve(args, "state_dir"))

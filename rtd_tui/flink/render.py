@@ -1,0 +1,231 @@
+"""Render ``aggregates.sql``, the Flink SQL job, for one topic, cluster and client properties.
+
+The template's ``{{ name }}`` placeholders are filled with SQL literals (quoted here,
+never by the caller) and with the validation expressions, which are generated from
+``records``' own constants (fields, ranges, cities, patterns) so the job judges every
+message by the dashboard's rules, in the dashboard's order, with its reason names.
+Core module: no Flink import, so ``--print-sql`` works without the ``flink`` extra.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+
+from rtd_tui.config import ConfigError, parse_topic
+from rtd_tui.kafka_config import jaas_quote
+from rtd_tui.records import (
+    AGE_RANGE,
+    CITIES,
+    CONTROL_PATTERN,
+    FIELDS,
+    ID_RANGE,
+    MAX_MESSAGE_BYTES,
+    TIMESTAMP_PATTERN,
+    VALUE_RANGE,
+)
+
+#: The Kafka SQL connector the job needs, on Maven Central.
+CONNECTOR = ("org.apache.flink", "flink-sql-connector-kafka", "5.0.0-2.2")
+#: Combinations of id, city and age: the bound of the job's state for tombstones.
+STATE_KEYS = (ID_RANGE[1] - ID_RANGE[0] + 1) * len(CITIES) * (AGE_RANGE[1] - AGE_RANGE[0] + 1)
+#: Tombstones remove an id's earlier records exactly, with state bounded by the domain of
+#: ids, cities and ages, not by the stream's length (the dashboard may show this note).
+TOMBSTONE_NOTE = (
+    "tombstones are exact: the job keeps one running row per id, city and age seen "
+    f"(at most {STATE_KEYS:,}), whatever the stream's length"
+)
+DEFAULT_CHECKPOINT_MS = 1000
+_PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
+_STRINGS = ("nome", "cidade", "timestamp")
+_INTEGERS = ("id", "idade")
+#: Followed by an even number of quotes: outside any JSON string.
+_OUTSIDE_STRINGS = r'(?=(?:[^"\\]|\\.)*+(?:"(?:[^"\\]|\\.)*+"(?:[^"\\]|\\.)*+)*+\z)'
+#: NaN and Infinity tokens (Python's json reads them; Flink's does not).
+_NEGATIVE_INFINITY = r"(?s)-Infinity" + _OUTSIDE_STRINGS
+_NON_FINITE = r"(?s)(?<!-)(?:NaN|Infinity)" + _OUTSIDE_STRINGS
+_SURROGATE = r"[\x{D800}-\x{DFFF}]"
+#: librdkafka's SASL user and password; Java clients take them as one JAAS line.
+_JAAS_MODULES = {
+    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """What the job reads and writes: the raw topic, the cluster and client properties."""
+
+    topic: str
+    brokers: str
+    aggregates_topic: str | None = None
+    properties: Mapping[str, str] = field(default_factory=dict)
+    checkpoint_ms: int = DEFAULT_CHECKPOINT_MS
+
+    @property
+    def sink_topic(self) -> str:
+        """The upsert topic: ``--aggregates-topic`` or ``<topic>-aggregates``."""
+        return self.aggregates_topic or f"{self.topic}-aggregates"
+
+    @property
+    def group_id(self) -> str:
+        """The job's consumer group, whose committed offsets show its lag on the raw topic."""
+        return f"rtd-tui-aggregate-{self.topic}"
+
+
+def sql_literal(text: str) -> str:
+    """``text`` as a Flink SQL string literal; control characters are refused (the SQL
+    client splits statements at line ends, and no Kafka setting needs them)."""
+    bad = re.search(r"[\x00-\x1f\x7f]", text)
+    if bad:
+        raise ConfigError(f"{text[: bad.start()]!r}... holds a control character "
+                          f"({bad.group()!r}); it cannot go into the job's SQL")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def java_properties(properties: Mapping[str, str]) -> dict[str, str]:
+    """librdkafka client properties as the Java client takes them (the SASL user and
+    password become ``sasl.jaas.config``); the rest pass through unchanged."""
+    props = dict(properties)
+    user, password = props.pop("sasl.username", None), props.pop("sasl.password", None)
+    if user is None and password is None:
+        return props
+    mechanism = props.get("sasl.mechanism", props.get("sasl.mechanisms", "PLAIN")).upper()
+    if user is None or password is None or mechanism not in _JAAS_MODULES:
+        raise ConfigError("sasl.username and sasl.password go together, with sasl.mechanism "
+                          f"one of {', '.join(_JAAS_MODULES)}")
+    props.pop("sasl.mechanisms", None)
+    props["sasl.mechanism"] = mechanism
+    props["sasl.jaas.config"] = (f'{_JAAS_MODULES[mechanism]} required '
+                                 f'username="{jaas_quote(user)}" '
+                                 f'password="{jaas_quote(password)}";')
+    return props
+
+
+def render(spec: JobSpec) -> str:
+    """The job's SQL for ``spec``; every name and value is validated and quoted."""
+    topic = parse_topic(spec.topic)
+    sink = parse_topic(spec.sink_topic)
+    if sink == topic:
+        raise ConfigError(f"the aggregates topic must differ from the raw topic {topic!r}")
+    if not spec.brokers.strip():
+        raise ConfigError("no bootstrap servers: pass -b HOST:PORT")
+    if spec.checkpoint_ms < 100:
+        raise ConfigError(f"checkpoint interval {spec.checkpoint_ms} ms is below 100 ms")
+    props = java_properties(spec.properties)
+    reserved = {"bootstrap.servers", "group.id", "isolation.level", "transactional.id"}
+    if clash := sorted(reserved & props.keys()):
+        raise ConfigError(f"the job sets {', '.join(clash)} itself; drop it from -X/-F")
+    extra = "".join(f",\n  {sql_literal('properties.' + k)} = {sql_literal(v)}"
+                    for k, v in sorted(props.items()))
+    values = {
+        "topic_comment": topic,
+        "pipeline_name": sql_literal(f"rtd-tui aggregate {topic}"),
+        "checkpoint_interval": sql_literal(f"{spec.checkpoint_ms} ms"),
+        "topic": sql_literal(topic),
+        "aggregates_topic": sql_literal(sink),
+        "brokers": sql_literal(spec.brokers.strip()),
+        "group_id": sql_literal(spec.group_id),
+        "transactional_id_prefix": sql_literal(f"rtd-tui-aggregate-{sink}"),
+        "source_properties": extra,
+        "sink_properties": extra,
+        "negative_infinity_pattern": sql_literal(_NEGATIVE_INFINITY),
+        "non_finite_pattern": sql_literal(_NON_FINITE),
+        "field_columns": _field_columns(),
+        "reason_cases": _reason_cases(),
+        "id_low": str(ID_RANGE[0]),
+        "id_high": str(ID_RANGE[1]),
+    }
+    template = resources.files("rtd_tui.flink").joinpath("aggregates.sql").read_text("utf-8")
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def _field_columns() -> str:
+    """Per field: its JSON token without the wrapper (``_tok``) and, for text, its value."""
+    lines = []
+    for name in FIELDS:
+        wrapped = f"JSON_QUERY(doc, '$.{name}' WITH ARRAY WRAPPER)"
+        lines.append(f"  SUBSTRING({wrapped} FROM 2 FOR CHAR_LENGTH({wrapped}) - 2) AS {name}_tok")
+        if name in _STRINGS:
+            lines.append(f"  JSON_VALUE(doc, '$.{name}') AS {name}_val")
+    return ",\n".join(lines)
+
+
+def _reason_cases() -> str:
+    """``WHEN condition THEN 'reason'`` lines in ``records.decode``/``validate``'s order."""
+    cases: list[tuple[str, str]] = [
+        ("msg_value IS NULL AND msg_key IS NULL", "tombstone without key"),
+        ("msg_value IS NULL AND NOT " + _regexp("DECODE(msg_key, 'UTF-8')", r"^[0-9]+\z"),
+         "tombstone with bad key"),
+        ("msg_value IS NULL", ""),
+        (_regexp("txt", r"^[ \t\n\r\x0B\x0C]*\z"), "empty message"),
+        (f"CHAR_LENGTH(DECODE(msg_value, 'ISO-8859-1')) > {MAX_MESSAGE_BYTES}",  # bytes
+         "message too large"),
+        ("ENCODE(txt, 'UTF-8') <> msg_value", "invalid UTF-8"),
+        ("NOT is_json", "not JSON"),
+        ("NOT is_object", "not an object"),
+    ]
+    for name in FIELDS:
+        listed = _regexp("keys_json", '[,\\[]"' + name + '"[,\\]]')
+        cases.append((f"NOT {listed}", f"missing field: {name}"))
+    cases += [(f"{n}_tok IS NULL OR NOT {_is_int(n + '_tok')}", f"wrong type: {n}")
+              for n in _INTEGERS]
+    cases.append((f"valor_tok IS NULL OR NOT {_regexp('valor_tok', '^-?[0-9]')}",
+                  "wrong type: valor"))
+    for name in _STRINGS:
+        is_text = _regexp(f"{name}_tok", '^"')
+        cases.append((f"{name}_tok IS NULL OR NOT {is_text}", f"wrong type: {name}"))
+    valor = "CAST(valor_tok AS DOUBLE)"
+    cases.append((f"NOT {_is_int('valor_tok')} AND ABS({valor}) > 1.7976931348623157E308",
+                  "not finite: valor"))
+    for name, (low, high) in (("id", ID_RANGE), ("idade", AGE_RANGE), ("valor", VALUE_RANGE)):
+        cases.append((f"NOT (CAST({name}_tok AS DOUBLE) BETWEEN {float(low)!r} AND "
+                      f"{float(high)!r})", f"out of range: {name}"))
+    cases.append((f"NOT {_is_int('valor_tok')} AND ROUND({valor}, 2) <> {valor}",
+                  "more than 2 decimals: valor"))
+    cases.append((_regexp("nome_val", f"^{_space_class()}*\\z"), "empty field: nome"))
+    for name in _STRINGS:
+        cases.append((_regexp(f"{name}_val", CONTROL_PATTERN), f"control characters: {name}"))
+        cases.append((_regexp(f"{name}_val", _SURROGATE), "invalid UTF-8"))
+    cities = ", ".join(sql_literal(c) for c in CITIES)
+    cases.append((f"cidade_val NOT IN ({cities})", "unknown city"))
+    cases.append((f"NOT {_regexp('timestamp_val', _java_anchored(TIMESTAMP_PATTERN))}",
+                  "bad timestamp"))
+    return "\n".join(
+        f"    WHEN {cond} THEN " + (sql_literal(reason) if reason else "CAST(NULL AS STRING)")
+        for cond, reason in cases
+    )
+
+
+def _regexp(text: str, pattern: str) -> str:
+    return f"REGEXP({text}, {sql_literal(pattern)})"
+
+
+def _is_int(token: str) -> str:
+    return _regexp(token, r"^-?[0-9]+\z")
+
+
+def _java_anchored(pattern: str) -> str:
+    """A Python ``fullmatch`` pattern for Java's ``find``: ``$`` would also match before a
+    final line terminator there, ``\\z`` only at the very end."""
+    if not pattern.endswith("$"):
+        raise ValueError(f"pattern not anchored at its end: {pattern!r}")
+    return pattern[:-1] + r"\z"
+
+
+def _space_class() -> str:
+    """A Java character class of every character Python's ``str.isspace`` accepts."""
+    spaces = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    runs: list[list[int]] = []
+    for c in spaces:
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return "[" + "".join(
+        f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in runs
+    ) + "]"
