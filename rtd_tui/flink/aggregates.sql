@@ -89,7 +89,8 @@ SELECT part, off, proc,
   cidade_val AS city,
   TRY_CAST(idade_tok AS INT) AS age,
   CASE WHEN REGEXP(valor_tok, '^-?[0-9]+\z') THEN TRY_CAST(valor_tok AS BIGINT) * 100
-    ELSE CAST(ROUND(CAST(valor_tok AS DOUBLE) * 100, 0) AS BIGINT) END AS cents,
+    WHEN ABS(TRY_CAST(valor_tok AS DOUBLE)) <= {{ max_value }}
+    THEN CAST(ROUND(TRY_CAST(valor_tok AS DOUBLE) * 100, 0) AS BIGINT) END AS cents,
   msg_value IS NULL AND msg_key IS NOT NULL
     AND REGEXP(DECODE(msg_key, 'UTF-8'), '^[0-9]+\z') AS is_tombstone,
   CASE

@@ -137,6 +137,7 @@ def render(spec: JobSpec) -> str:
         "non_finite_pattern": sql_literal(_NON_FINITE),
         "field_columns": _field_columns(),
         "reason_cases": _reason_cases(),
+        "max_value": repr(float(VALUE_RANGE[1])),
         "id_low": str(ID_RANGE[0]),
         "id_high": str(ID_RANGE[1]),
     }
@@ -172,20 +173,24 @@ def _reason_cases() -> str:
     for name in FIELDS:
         listed = _regexp("keys_json", '[,\\[]"' + name + '"[,\\]]')
         cases.append((f"NOT {listed}", f"missing field: {name}"))
-    cases += [(f"{n}_tok IS NULL OR NOT {_is_int(n + '_tok')}", f"wrong type: {n}")
-              for n in _INTEGERS]
+    for name in _INTEGERS:  # Flink writes 4.321e3 as 4321: the message's own text tells
+        spelled_float = _regexp("txt", f'[{{,]\\s*"{name}"\\s*:\\s*-?[0-9]+[.eE]')
+        cases.append((f"{name}_tok IS NULL OR NOT {_is_int(name + '_tok')} OR {spelled_float}",
+                      f"wrong type: {name}"))
     cases.append((f"valor_tok IS NULL OR NOT {_regexp('valor_tok', '^-?[0-9]')}",
                   "wrong type: valor"))
     for name in _STRINGS:
         is_text = _regexp(f"{name}_tok", '^"')
         cases.append((f"{name}_tok IS NULL OR NOT {is_text}", f"wrong type: {name}"))
-    valor = "CAST(valor_tok AS DOUBLE)"
+    valor = "TRY_CAST(valor_tok AS DOUBLE)"
     cases.append((f"NOT {_is_int('valor_tok')} AND ABS({valor}) > 1.7976931348623157E308",
                   "not finite: valor"))
     for name, (low, high) in (("id", ID_RANGE), ("idade", AGE_RANGE), ("valor", VALUE_RANGE)):
-        cases.append((f"NOT (CAST({name}_tok AS DOUBLE) BETWEEN {float(low)!r} AND "
+        cases.append((f"NOT (TRY_CAST({name}_tok AS DOUBLE) BETWEEN {float(low)!r} AND "
                       f"{float(high)!r})", f"out of range: {name}"))
-    cases.append((f"NOT {_is_int('valor_tok')} AND ROUND({valor}, 2) <> {valor}",
+    # ROUND fails on an infinite number, whichever branch the plan evaluates first
+    finite = f"CASE WHEN ABS({valor}) <= {VALUE_RANGE[1]} THEN {valor} END"
+    cases.append((f"NOT {_is_int('valor_tok')} AND ROUND({finite}, 2) <> {valor}",
                   "more than 2 decimals: valor"))
     cases.append((_regexp("nome_val", f"^{_space_class()}*\\z"), "empty field: nome"))
     for name in _STRINGS:
