@@ -1,18 +1,17 @@
-"""Helpers of the Flink job's tests: read a topic to its end, and compare the job's
-aggregates with what the raw dashboard's own decoder and store make of the raw topic."""
+"""Helpers of the Flink job's tests: read a topic to its end, and what the dashboard shows
+from the raw topic (its decoder and ``RecordStore``) and from the job's aggregates topic
+(the ``--source aggregates`` decoder and ``AggregateStore``), side by side."""
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
+from rtd_tui.aggregates.rows import decode_message
+from rtd_tui.aggregates.store import AggregateStore
 from rtd_tui.decode import decode_batch
-from rtd_tui.records import AGE_RANGE, CITIES
-from rtd_tui.store import RecordStore
+from rtd_tui.store import RecordStore, Snapshot
 
 
 def read_all(brokers: str, topic: str, timeout: float = 30.0) -> list[Message]:
@@ -28,71 +27,83 @@ def read_all(brokers: str, topic: str, timeout: float = 30.0) -> list[Message]:
         messages: list[Message] = []
         while len(done) < len(parts):
             for msg in consumer.consume(1000, 1.0):
-                if msg.error():
-                    if msg.error().code() == -191:  # _PARTITION_EOF
-                        done.add(msg.partition())
-                        continue
-                    raise RuntimeError(str(msg.error()))
-                messages.append(msg)
+                error = msg.error()
+                if error is None:
+                    messages.append(msg)
+                elif error.code() == KafkaError._PARTITION_EOF:
+                    done.add(msg.partition())
+                else:
+                    raise RuntimeError(str(error))
         return sorted(messages, key=lambda m: (m.partition(), m.offset()))
     finally:
         consumer.close()
 
 
 @dataclass(frozen=True)
-class Figures:
+class Shown:
     """What the dashboard's cards, city table, histogram and rejection counts show."""
 
-    by_city: dict[str, tuple[int, int, int]]  # city -> (records, cents, age sum)
-    age_counts: dict[int, int]
+    consumed: int
+    count: int
+    total_cents: int
+    by_city: list[tuple[str, int, int, float]]  # city, records, cents, mean age
+    age_counts: tuple[int, ...]
     rejected: dict[str, int]
-    messages: int
 
 
-def from_raw(messages: list[Message]) -> Figures:
-    """The raw dashboard's figures: the project's decoder and store over ``messages``."""
+def _shown(snap: Snapshot, consumed: int) -> Shown:
+    by_city = [(r["cidade"], r["count"], round(r["total"] * 100), round(r["mean_age"], 9))
+               for r in snap.by_city.sort("cidade").iter_rows(named=True)]
+    return Shown(consumed, snap.count, round(snap.total * 100), by_city,
+                 tuple(snap.age_counts), dict(snap.rejected_by_reason))
+
+
+def from_raw(messages: list[Message]) -> Shown:
+    """The raw view's figures: the dashboard's decoder and store over ``messages``."""
     store = RecordStore()
     store.ingest(decode_batch([m.value() for m in messages], [m.partition() for m in messages],
                               [m.offset() for m in messages], [m.key() for m in messages]))
-    snap = store.snapshot()
-    by_city = {row["cidade"]: (row["count"], round(row["total"] * 100),
-                               round(row["mean_age"] * row["count"]))
-               for row in snap.by_city.iter_rows(named=True)}
-    ages = {AGE_RANGE[0] + i: n for i, n in enumerate(snap.age_counts) if n}
-    return Figures(by_city, ages, dict(snap.rejected_by_reason), snap.consumed)
+    return _shown(store.snapshot(), store.consumed)
 
 
-def latest_rows(messages: list[Message]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The upsert topic as a table: each key's newest value; a tombstone removes the key."""
-    table: dict[tuple[str, str], dict[str, Any]] = {}
-    for m in messages:
-        key = json.loads(m.key())
-        k = (key["kind"], key["name"])
-        if m.value() is None:
-            table.pop(k, None)
-        else:
-            table[k] = json.loads(m.value())
-    return table
+def from_aggregates(messages: list[Message]) -> Shown:
+    """The aggregates view's figures: its decoder and store over the job's topic."""
+    store = AggregateStore()
+    decoded = [decode_message(m.key(), m.value()) for m in messages]
+    store.apply([d for d in decoded if d is not None])
+    return _shown(store.snapshot(), store.consumed)
 
 
-def from_aggregates(table: dict[tuple[str, str], dict[str, Any]]) -> Figures:
-    """The same figures from the job's aggregates topic."""
-    by_city: dict[str, list[int]] = {}
-    ages: Counter[int] = Counter()
-    rejected: dict[str, int] = {}
-    messages = 0
-    for (kind, name), row in table.items():
-        if kind == "cell":
-            city, _, age = name.rpartition("|")
-            figures = by_city.setdefault(city, [0, 0, 0])
-            figures[0] += row["records"]
-            figures[1] += row["cents"]
-            figures[2] += int(age) * row["records"]
-            ages[int(age)] += row["records"]
-        elif kind == "rejected":
-            rejected[name] = row["records"]
-        elif kind == "partition":
-            messages += row["records"]
-    assert set(by_city) <= set(CITIES)
-    return Figures({c: (n, cents, age) for c, (n, cents, age) in by_city.items() if n},
-                   {a: n for a, n in ages.items() if n}, rejected, messages)
+
+#: Malformed messages mixed in: one per reason family the job must count alike.
+MALFORMED = (b"", b"  ", b"{", b"nope", b"[1]", b'{"id": 1}', b"\xff\xfe", b'{"id": NaN}',
+             b'{"id": 1200, "nome": "Ana", "idade": 30, "cidade": "Recife", "valor": 12.345, '
+             b'"timestamp": "2024-05-01T12:00:00"}')
+
+
+def produce_mix(brokers: str, topic: str, n: int, seed: int) -> None:
+    """``n`` messages keyed by id: generated records, ~3 % tombstones of ids sent before,
+    ~3 % malformed values, and a keyless and a badly keyed tombstone."""
+    from datetime import UTC, datetime
+    from random import Random
+
+    from confluent_kafka import Producer
+
+    from rtd_tui.generator import RecordGenerator
+    from rtd_tui.records import encode, key_of
+
+    producer = Producer({"bootstrap.servers": brokers, "linger.ms": 20})
+    generator = RecordGenerator(seed=seed, clock=lambda: datetime(2024, 5, 1, 12, tzinfo=UTC))
+    draw = Random(seed)
+    for i in range(n):
+        record = generator.record()
+        roll = draw.random()
+        value = (None if roll < 0.03 else draw.choice(MALFORMED) if roll < 0.06
+                 else encode(record))
+        producer.produce(topic, value=value, key=key_of(record))
+        if i % 5000 == 0:
+            producer.poll(0)
+    producer.produce(topic, value=None, key=None)
+    producer.produce(topic, value=None, key=b"not-an-id")
+    if producer.flush(30):
+        raise RuntimeError(f"messages to {topic} not delivered in 30 s")
