@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
+from rtd_tui.cli import main
 from rtd_tui.config import ConfigError
 from rtd_tui.flink.job import latest_checkpoint, statements
 from rtd_tui.flink.render import JobSpec, java_properties, render, sql_literal
@@ -113,3 +115,21 @@ def test_latest_checkpoint_is_the_newest_complete_one(tmp_path: Path) -> None:
         os.utime(folder, (when, when))
     newest = tmp_path / "checkpoints" / "b" / "chk-1"
     assert latest_checkpoint(tmp_path) == newest
+
+
+def test_running_without_the_extra_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyflink.table", None)  # as if not installed
+    assert main(["aggregate", "-b", "127.0.0.1:1", "-t", "sales"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "uv sync --extra flink" in err and "pip install 'rtd-tui[flink]'" in err
+
+
+def test_print_sql_needs_no_flink(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyflink.table", None)
+    assert main(["aggregate", "-b", "k:9092", "-t", "sales", "--print-sql"]) == 0
+    assert options(capsys.readouterr().out, "raw_messages")["topic"] == "sales"

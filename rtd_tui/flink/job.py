@@ -9,7 +9,6 @@ with each checkpoint).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import threading
@@ -31,8 +30,10 @@ class FlinkMissing(ConfigError):
 
 def require_pyflink() -> None:
     """Raise ``FlinkMissing`` with the one-line install hint when PyFlink is absent."""
-    if importlib.util.find_spec("pyflink") is None:
-        raise FlinkMissing(INSTALL_HINT)
+    try:
+        import pyflink.table  # noqa: F401
+    except ImportError:
+        raise FlinkMissing(INSTALL_HINT) from None
 
 
 def statements(sql: str) -> Iterator[str]:
