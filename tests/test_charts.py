@@ -11,10 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtd_tui.records import CITIES, VALUE_RANGE
-from rtd_tui.widgets.charts import CityValueChart, ShareChart, age_bins
+from rtd_tui.widgets.charts import (
+    CityValueChart,
+    HorizontalBars,
+    ShareChart,
+    age_bins,
+    bar_lines,
+)
 from rtd_tui.widgets.histogram import EIGHTHS, bar_eighths, histogram_lines, layout
-from rtd_tui.widgets.plot import PlotWidget
-from rtd_tui.widgets.plotext_figure import draw_figure
 from rtd_tui.widgets.scatter import ScatterChart, scatter_lines
 
 
@@ -54,14 +58,10 @@ def test_histogram_bins_are_equal_and_ticks_evenly_spaced(
             assert bar.strip() == ""
 
 
-def chart_lines(chart: PlotWidget, data: Any, width: int, height: int) -> list[str]:
-    """The chart's text as its widget draws it (inputs, figure size, drawing), top first."""
-    chart.theme_color = lambda name: (255, 0, 0)  # type: ignore[method-assign]
+def chart_lines(chart: HorizontalBars, data: Any, width: int, height: int) -> list[str]:
+    """The bar chart's text as its widget draws it, top first."""
     inputs = chart.inputs(data, width, height)
-    lines = draw_figure(chart.figure_width(inputs, width, height),
-                        chart.figure_height(inputs, height),
-                        lambda fig: chart.draw(fig, inputs, width, height))
-    return [line.plain for line in lines]
+    return [line.plain for line in bar_lines(inputs, (255, 0, 0), chart.tick_text)]
 
 
 def x_ticks(lines: list[str]) -> list[int]:
