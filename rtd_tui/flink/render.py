@@ -30,14 +30,6 @@ from rtd_tui.records import (
 
 #: The Kafka SQL connector the job needs, on Maven Central.
 CONNECTOR = ("org.apache.flink", "flink-sql-connector-kafka", "5.0.0-2.2")
-#: Combinations of id, city and age: the bound of the job's state for tombstones.
-STATE_KEYS = (ID_RANGE[1] - ID_RANGE[0] + 1) * len(CITIES) * (AGE_RANGE[1] - AGE_RANGE[0] + 1)
-#: Tombstones remove an id's earlier records exactly, with state bounded by the domain of
-#: ids, cities and ages, not by the stream's length (the dashboard may show this note).
-TOMBSTONE_NOTE = (
-    "tombstones are exact: the job keeps one running row per id, city and age seen "
-    f"(at most {STATE_KEYS:,}), whatever the stream's length"
-)
 DEFAULT_CHECKPOINT_MS = 1000
 _PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
 _STRINGS = ("nome", "cidade", "timestamp")
