@@ -49,12 +49,10 @@ def make_app(
     if settings.source == "aggregates":
         from rtd_tui.aggregates.pipeline import AggregatesPipeline
         from rtd_tui.aggregates.store import AggregateStore
-        from rtd_tui.flink.render import TOMBSTONE_NOTE
 
         if store is not None and not isinstance(store, AggregateStore):
             raise TypeError("--source aggregates draws from an AggregateStore")
-        pipeline: Pipeline = AggregatesPipeline(settings, store or AggregateStore(), generator,
-                                                note=TOMBSTONE_NOTE)
+        pipeline: Pipeline = AggregatesPipeline(settings, store or AggregateStore(), generator)
     else:
         pipeline = Pipeline(settings, store or RecordStore(
             window=settings.window, window_bytes=settings.window_bytes), generator)

@@ -43,7 +43,6 @@ class JobProgress:
     newest_age_s: float | None  # seconds since the newest aggregate was written
     malformed: int = 0  # aggregate messages that broke the contract
     last_error: str = ""
-    note: str = ""  # what this view cannot show, in the job's words
 
 
 @dataclass(frozen=True, slots=True)

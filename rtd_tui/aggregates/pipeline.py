@@ -30,12 +30,11 @@ class AggregatesPipeline(Pipeline):
 
     def __init__(
         self, settings: Settings, store: AggregateStore,
-        generator: RecordGenerator | PoolsBuild | None = None, *, note: str = "",
+        generator: RecordGenerator | PoolsBuild | None = None, *,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(settings, store, generator)
         self.aggregates = store
-        self.note = note
         self.wall_clock = wall_clock
         self.raw_tail: RawTail | None = None
 
@@ -61,4 +60,4 @@ class AggregatesPipeline(Pipeline):
         age = None if newest is None else max(0.0, self.wall_clock() - newest / 1000)
         malformed, last_error = self.aggregates.malformed
         return JobProgress(aggregates_topic(self.settings), lag, lag_s, age, malformed,
-                           last_error, self.note)
+                           last_error)

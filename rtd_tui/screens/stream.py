@@ -117,8 +117,8 @@ def notices_text(notices: tuple[str, ...]) -> Text:
 
 def job_summary(job: JobProgress) -> Text:
     """With ``--source aggregates``: the job's lag on the raw topic (its committed
-    offsets are the partitions' positions), how old its newest aggregate is, and what
-    the view cannot show."""
+    offsets are the partitions' positions), how old its newest aggregate is, and any
+    malformed aggregate messages."""
     line = Text()
     line.append("job ", style="dim")
     line.append(safe(job.aggregates_topic), style="bold cyan")
@@ -137,9 +137,6 @@ def job_summary(job: JobProgress) -> Text:
     if job.malformed:
         line.append(*SEPARATOR)
         line.append(f"{count(job.malformed)} malformed: {safe(job.last_error)}", style="bold red")
-    if job.note:
-        line.append("\n")
-        line.append(safe(job.note), style="yellow")
     return line
 
 
