@@ -75,6 +75,13 @@ VIEW_KEYS: tuple[ViewKey, ...] = (
     ViewKey("Tail", "f", "Freeze the tail, or follow the newest messages again"),
     ViewKey("Tail", "R", "Re-produce the selected message (edit it first in the form)",
             "shift+r"),
+    ViewKey("Stream chart", "left,right,shift+left,shift+right,home,end",
+            "Move the time cursor (shift: 10 samples; a click puts it there too)",
+            "← → Home End"),
+    ViewKey("Stream chart", "enter", "The messages at the cursor's time, in a tail of their own",
+            "Enter"),
+    ViewKey("Stream chart", "m", "Mark the cursor's time; two marks make a range"),
+    ViewKey("Stream chart", "e", "Export the messages between the two marks"),
     ViewKey("Filter bar", "tab,shift+tab", "Next or previous field; Enter applies, Esc clears "
             "and closes", "Tab shift+Tab"),
     ViewKey("Produce form", "ctrl+s", "Send the record (Enter in a field too); the form says "

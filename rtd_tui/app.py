@@ -170,9 +170,13 @@ class RtdApp(TimeTravelApp):
     def action_export(self) -> None:
         """Ask for format and folder, then write the records in view (filtered); in a
         browser (``serve``) the file is a download instead."""
-        frame = self.store.frame(self.record_filter)
+        self.ask_export(self.store.frame(self.record_filter), self.record_filter.active)
+
+    def ask_export(self, frame: pl.DataFrame, filtered: bool) -> None:
+        """The export dialog for ``frame`` (the records in view, or a range of the chart),
+        then the file or the download."""
         folder = None if self.is_web else self.pipeline.settings.export_dir
-        screen = ExportScreen(folder, frame.height, self.record_filter.active)
+        screen = ExportScreen(folder, frame.height, filtered)
 
         def write(choice: tuple[str, Path | None] | None) -> None:
             if choice is None:

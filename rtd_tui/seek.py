@@ -16,17 +16,27 @@ fallback to another start.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import (
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 
 from rtd_tui.config import moment_of
 
 #: The lookup is asked this long at a time (so a quit is noticed), at most this many times.
 LOOKUP_TIMEOUT_S = 0.5
 LOOKUP_ATTEMPTS = 20
+#: ``read_from`` gives up after this long, with what it has read.
+READ_TIMEOUT_S = 10.0
 #: Answers that mean "not now" (a new topic's leader, a restarting broker), not "cannot".
 _NOT_READY = frozenset({
     KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
@@ -149,10 +159,15 @@ def _check_answers(consumer: Consumer, topic: str, partitions: list[int], timeou
             )
 
 
+def _own_consumer(config: dict[str, object]) -> Consumer:
+    """A consumer of its own (the dashboard's reader goes on meanwhile); never commits."""
+    return Consumer({**config, "group.id": "rtd-tui-seek", "enable.auto.commit": False})
+
+
 def lookup(config: dict[str, object], topic: str, at_ms: int, stop: threading.Event) -> TimeStart:
-    """``resolve`` for every partition of ``topic``, on a consumer of its own (the dashboard's
-    reader goes on meanwhile), closed before returning."""
-    consumer = Consumer({**config, "group.id": "rtd-tui-seek", "enable.auto.commit": False})
+    """``resolve`` for every partition of ``topic``, on a consumer of its own, closed
+    before returning."""
+    consumer = _own_consumer(config)
     try:
         try:
             metadata = consumer.list_topics(topic, timeout=LOOKUP_ATTEMPTS * LOOKUP_TIMEOUT_S)
@@ -166,3 +181,45 @@ def lookup(config: dict[str, object], topic: str, at_ms: int, stop: threading.Ev
         return resolve(consumer, topic, sorted(found.partitions), at_ms, stop)
     finally:
         consumer.close()
+
+
+def read_from(
+    config: dict[str, object], topic: str, offsets: Mapping[int, int], limit: int,
+    stop: threading.Event, timeout: float = READ_TIMEOUT_S,
+    until: Mapping[int, int] | None = None,
+) -> list[Message]:
+    """The first ``limit`` messages from ``offsets`` (partitions at ``OFFSET_END`` have
+    none), oldest first by timestamp, read on a consumer of its own: at most ``limit`` of
+    each partition, up to its end as it was when reading began, or before its ``until``
+    offset when given (``OFFSET_END`` there: the end); ``stop`` or ``timeout`` ends the
+    reading early with what was read."""
+    consumer = _own_consumer(config)
+    try:
+        ends = {p: _end(consumer, topic, p, (until or {}).get(p, OFFSET_END))
+                for p, start in offsets.items() if start >= 0}
+        left = {p: min(limit, end - offsets[p]) for p, end in ends.items() if end > offsets[p]}
+        consumer.assign([TopicPartition(topic, p, offsets[p]) for p in sorted(left)])
+        read: list[Message] = []
+        deadline = time.monotonic() + timeout
+        while left and not stop.is_set() and time.monotonic() < deadline:
+            for m in consumer.consume(limit, LOOKUP_TIMEOUT_S):
+                p = m.partition()
+                if m.error() is not None or p not in left:
+                    continue
+                read.append(m)
+                left[p] -= 1
+                if left[p] == 0 or (m.offset() or 0) + 1 >= ends[p]:
+                    del left[p]
+    except KafkaException as exc:
+        raise TimeLookupError(f"cannot read {topic} from that time: {_reason(exc)}") from None
+    finally:
+        consumer.close()
+    read.sort(key=lambda m: (m.timestamp()[1], m.partition() or 0, m.offset() or 0))
+    return read[:limit]
+
+
+def _end(consumer: Consumer, topic: str, partition: int, until: int) -> int:
+    """Where reading a partition stops: ``until``, or its end now (``OFFSET_END``)."""
+    high = consumer.get_watermark_offsets(TopicPartition(topic, partition),
+                                          timeout=LOOKUP_TIMEOUT_S * 4)[1]
+    return high if until < 0 else min(until, high)

@@ -156,12 +156,13 @@ def test_help_tables_cover_every_key_of_every_view() -> None:
     from rtd_tui.screens.tail import TailScreen
     from rtd_tui.widgets.filter_bar import FilterBar
     from rtd_tui.widgets.tables import FrameTable, LatestTable
+    from rtd_tui.widgets.time_cursor import TimeCursorChart
 
     listed = {k for entry in (*ACTIONS, *VIEW_KEYS) for k in entry.key.split(",")}
     listed |= {"ctrl+c", "question_mark", "q"}  # the help's own rows, and closing it
     bound = bound_keys(RtdApp, DashboardScreen, RecordDetailScreen, ExportScreen, HelpScreen,
                        ProduceFormScreen, StreamScreen, TailScreen, FilterBar, FrameTable,
-                       LatestTable)
+                       LatestTable, TimeCursorChart)
     assert bound - listed == set()
 
 

@@ -3,6 +3,8 @@ and the stream's notices (a partition whose offsets started again)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol, cast
 
 from rich.text import Text
@@ -19,6 +21,7 @@ from rtd_tui.widgets.footer import FittedFooter
 from rtd_tui.widgets.format import ago, count, rate, safe
 from rtd_tui.widgets.quiet import BorderTexts
 from rtd_tui.widgets.throughput import ThroughputChart
+from rtd_tui.widgets.time_cursor import TimeCursorChart
 
 PARTITION_COLUMNS = ("partition", "low", "high", "position", "lag", "lag time", "msgs/s",
                      "last message", "trend")
@@ -29,6 +32,16 @@ class PipelineHost(Protocol):
     """What the screens need from the app: its pipeline."""
 
     pipeline: Pipeline
+
+
+class TimeHost(Protocol):
+    """What the chart's time cursor needs from the app (``time_travel.TimeTravelApp``)."""
+
+    clock: Callable[[], datetime]
+
+    def open_tail_at(self, at_ms: int) -> None: ...
+
+    def export_range(self, start_ms: int, end_ms: int) -> None: ...
 
 
 class PipelineScreen(Screen[None]):
@@ -167,7 +180,10 @@ class PartitionTable(DataTable[Text]):
 
 
 class StreamScreen(PipelineScreen):
-    """Where the data comes from and whether the consumer keeps up."""
+    """Where the data comes from and whether the consumer keeps up; the chart's time
+    cursor (focused) leads to the messages of a moment."""
+
+    AUTO_FOCUS = "#stream-throughput"
 
     DEFAULT_CSS = """
     StreamScreen #stream-summary { height: 1; background: $panel; padding: 0 1; }
@@ -188,7 +204,7 @@ class StreamScreen(PipelineScreen):
         yield Static(id="stream-notices")
         with Vertical(id="partitions-box"):
             yield PartitionTable(id="partitions", cursor_type="row", zebra_stripes=True)
-        yield ThroughputChart(id="stream-throughput")
+        yield TimeCursorChart(self._wall_now, id="stream-throughput")
         yield FittedFooter()
 
     def on_mount(self) -> None:
@@ -196,6 +212,15 @@ class StreamScreen(PipelineScreen):
         table = self.query_one("#partitions", DataTable)
         for name in PARTITION_COLUMNS:
             table.add_column(name, key=name)
+
+    def _wall_now(self) -> float:
+        return cast(TimeHost, self.app).clock().timestamp()
+
+    def on_time_cursor_chart_chosen(self, event: TimeCursorChart.Chosen) -> None:
+        cast(TimeHost, self.app).open_tail_at(event.at_ms)
+
+    def on_time_cursor_chart_range_chosen(self, event: TimeCursorChart.RangeChosen) -> None:
+        cast(TimeHost, self.app).export_range(event.start_ms, event.end_ms)
 
     def tick(self) -> None:
         pipeline = self.pipeline

@@ -15,6 +15,8 @@ SCALE_SPAN_MIN = 1.0
 #: Below this many rows only the ingest panel is drawn.
 TWO_PANELS_FROM = 16
 
+VerticalLines = tuple[tuple[float, str], ...]
+
 
 def minutes_ago(samples: tuple[ThroughputSample, ...]) -> list[float]:
     """Each sample's time as minutes before the newest (so the last point is at 0)."""
@@ -54,13 +56,20 @@ class ThroughputChart(PlotWidget):
         return len(data) >= 2
 
     def inputs(self, data: tuple[ThroughputSample, ...], width: int,
-               height: int) -> tuple[tuple[ThroughputSample, ...], bool]:
-        """The samples (new ones come once a second) and whether the lag panel fits."""
-        return data, height >= TWO_PANELS_FROM
+               height: int) -> tuple[tuple[ThroughputSample, ...], bool, VerticalLines]:
+        """The samples (new ones come once a second), whether the lag panel fits, and the
+        vertical lines to draw over them."""
+        return data, height >= TWO_PANELS_FROM, self.vertical_lines(data)
 
-    def draw(self, fig: Figure, inputs: tuple[tuple[ThroughputSample, ...], bool],
+    def vertical_lines(self, data: tuple[ThroughputSample, ...]) -> VerticalLines:
+        """Lines across both panels, as (minutes before the newest sample, color): none
+        here; the stream view's chart draws its time cursor and marks."""
+        return ()
+
+    def draw(self, fig: Figure,
+             inputs: tuple[tuple[ThroughputSample, ...], bool, VerticalLines],
              width: int, height: int) -> None:
-        data, two_panels = inputs
+        data, two_panels, lines = inputs
         x = minutes_ago(data)
         xt = time_ticks(x[0], width)
         panels = [("ingest msg/s", [s.rate for s in data], RATE_COLOR)]
@@ -75,7 +84,10 @@ class ThroughputChart(PlotWidget):
             # the scale follows the last minute: an older spike no longer flattens the rest
             top = max(max(v for t, v in zip(x, values, strict=True) if t >= -SCALE_SPAN_MIN), 1.0)
             ticks = axis_ticks(top, count=2 if height // len(panels) < 12 else 3)
-            fig.plt.ylim(0, max(top, ticks[-1]) * 1.05)
+            ceiling = max(top, ticks[-1]) * 1.05
+            for at, line_color in lines:  # inside the plot: plotext's vline marks the axes too
+                fig.plt.plot([at, at], [0, ceiling], marker="│", color=line_color)
+            fig.plt.ylim(0, ceiling)
             fig.plt.yticks(ticks, [compact_count(t) for t in ticks])
             fig.plt.xlim(x[0], 0)
             fig.xticks(xt, ["now" if t == 0 else f"{t:g}m" for t in xt])
