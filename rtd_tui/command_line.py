@@ -230,5 +230,8 @@ def _aggregate_parser(sub: Any) -> None:
          help="print the job's SQL and exit (no Flink needed)")
     _add(job, "--parallelism", dest="parallelism", metavar="N",
          help="parallel tasks of the local job")
+    _add(job, "--checkpoint-interval", dest="checkpoint_interval", metavar="SECONDS",
+         help="how often the job checkpoints and commits its aggregates: the delay before "
+         "the dashboard sees them, against the job's overhead")
     _add(job, "--state-dir", dest="state_dir", metavar="DIR",
          help="checkpoints of the local job; a restart resumes from the newest")

@@ -97,6 +97,7 @@ OPTIONS: dict[str, Option] = {
     "print_sql": Option("RTD_PRINT_SQL", parse_switch, False),
     "parallelism": Option("RTD_PARALLELISM", parse_partitions, None,
                           "the topic's partitions, at most the cores"),
+    "checkpoint_interval": Option("RTD_CHECKPOINT_INTERVAL", parse_positive, 1.0, "1"),
     "state_dir": Option("RTD_STATE_DIR", Path, None, "rtd-tui/flink/TOPIC in the user's state "
                         "folder"),
 }
@@ -210,6 +211,7 @@ def aggregate_options(args: argparse.Namespace) -> AggregateOptions:
         raise ConfigError("needs -b/--bootstrap-servers (or RTD_BOOTSTRAP_SERVERS): the "
                           "cluster of the raw topic")
     spec = JobSpec(resolve(args, "topic"), bootstrap, resolve(args, "aggregates_topic"),
-                   _kafka_properties(args))
+                   _kafka_properties(args),
+                   checkpoint_ms=round(resolve(args, "checkpoint_interval") * 1000))
     return AggregateOptions(spec, resolve(args, "print_sql"), resolve(args, "parallelism"),
                             resolve(args, "state_dir"))

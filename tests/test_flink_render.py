@@ -133,3 +133,13 @@ def test_print_sql_needs_no_flink(
     monkeypatch.setitem(sys.modules, "pyflink.table", None)
     assert main(["aggregate", "-b", "k:9092", "-t", "sales", "--print-sql"]) == 0
     assert options(capsys.readouterr().out, "raw_messages")["topic"] == "sales"
+
+
+def test_checkpoint_interval_sets_the_jobs_commit_pace(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["aggregate", "-b", "k:9092", "-t", "sales", "--print-sql"]
+    assert main([*args, "--checkpoint-interval", "5"]) == 0
+    assert "SET 'execution.checkpointing.interval' = '5000 ms';" in capsys.readouterr().out
+    assert main([*args, "--checkpoint-interval", "0.05"]) == 2
+    assert "below 100 ms" in capsys.readouterr().err
