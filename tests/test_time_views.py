@@ -186,3 +186,15 @@ def test_stream_view_with_the_time_cursor(snap_compare: Any, size: tuple[int, in
     keys = ["s", "shift+left", "shift+left", "shift+left", "m", "shift+left", "shift+left", "m",
             "right", "right"]
     assert snap_compare(stream_app(), terminal_size=size, press=keys)
+
+
+async def test_a_click_on_the_chart_puts_the_cursor_there() -> None:
+    app = stream_app()  # ten minutes of samples, the newest at 14:10:00
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        chart = app.screen.query_one(TimeCursorChart)
+        assert chart.border_subtitle == "cursor 14:10:00"
+        await pilot.click(TimeCursorChart, offset=(chart.size.width // 2, chart.size.height // 2))
+        await pilot.pause()
+        subtitle = str(chart.border_subtitle)
+        assert "14:04:" in subtitle or "14:05:" in subtitle, subtitle  # about the middle
