@@ -126,10 +126,8 @@ class RtdApp(TimeTravelApp):
             return False
         if self.read_only and action in WRITES:
             return False  # ``serve --read-only``: not offered, so the footer leaves them out
-        if (key := ACTION_KEYS.get(action)) is not None and screen.focused is not None:
-            character = TYPED_CHARACTERS.get(key) or key_to_character(key)
-            if screen.focused.check_consume_key(key, character):
-                return False  # typed into the focused field, not acted on
+        if self._typed(action):
+            return False  # typed into the focused field, not acted on
         return not (action == "cycle_view" and isinstance(screen, DashboardScreen)
                     and not screen.cycles)
 
@@ -266,8 +264,22 @@ class RtdApp(TimeTravelApp):
             yield SystemCommand(
                 action.label,
                 action.description,
-                lambda name=action.action: self.run_action(name),
+                lambda name=action.action: self._run_chosen(name),
             )
+
+    async def _run_chosen(self, action: str) -> None:
+        """A command chosen in the palette: where a text field has the focus (its key
+        would be typed there, see ``check_action``), the field gives the focus up first."""
+        if self._typed(action):
+            self.screen.set_focus(None)
+        await self.run_action(action)
+
+    def _typed(self, action: str) -> bool:
+        """Whether the action's key goes into the focused text field as typing."""
+        focused, key = self.screen.focused, ACTION_KEYS.get(action)
+        if focused is None or key is None:
+            return False
+        return focused.check_consume_key(key, TYPED_CHARACTERS.get(key) or key_to_character(key))
 
     def action_quit(self) -> None:  # type: ignore[override]
         """Stop the loops, flush the producer (bounded), stop the broker, then exit."""

@@ -141,3 +141,13 @@ async def test_enter_in_a_form_field_sends_and_shift_r_names_the_record() -> Non
         await pilot.pause()
         message = str(app.screen.query_one("#message", Static).render())
         assert message == f"record {newest['id']} not sent: the producer is not running"
+
+
+async def test_a_palette_command_acts_while_a_text_field_has_the_focus() -> None:
+    """Its key would be typed into the filter bar; chosen in the palette, it acts."""
+    app = still_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("slash", "ctrl+p", *"clear", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.store.snapshot().count == 0
