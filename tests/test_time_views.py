@@ -142,7 +142,7 @@ async def test_the_chart_cursor_and_enter_open_the_tail_at_that_time(
     app = chart_app(kafka, topic, (base + 3 * STEP_MS) / 1000, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         # 24 samples of 5 s back (shift: 10 at a time): base + STEP_MS
-        await pilot.press("s", "shift+left", "shift+left", *["left"] * 4)
+        await pilot.press("s", "tab", "shift+left", "shift+left", *["left"] * 4)
         chart = app.screen.query_one(TimeCursorChart)
         moment = time.strftime("%H:%M:%S", time.localtime((base + STEP_MS) / 1000))
         assert chart.border_subtitle == f"cursor {moment}"
@@ -169,7 +169,7 @@ async def test_two_marks_and_e_export_the_messages_between_them(
     topic, base = stamp(kafka)
     app = chart_app(kafka, topic, (base + 3 * STEP_MS) / 1000, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("s", "shift+left", "shift+left", *["left"] * 4, "m",
+        await pilot.press("s", "tab", "shift+left", "shift+left", *["left"] * 4, "m",
                           "shift+right", "right", "right", "m", "e")
         await wait_until(lambda: isinstance(app.screen, ExportScreen), "the export dialog",
                          timeout=30)
@@ -183,8 +183,8 @@ async def test_two_marks_and_e_export_the_messages_between_them(
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=lambda s: "x".join(map(str, s)))
 def test_stream_view_with_the_time_cursor(snap_compare: Any, size: tuple[int, int]) -> None:
-    keys = ["s", "shift+left", "shift+left", "shift+left", "m", "shift+left", "shift+left", "m",
-            "right", "right"]
+    keys = ["s", "tab", "shift+left", "shift+left", "shift+left", "m", "shift+left",
+            "shift+left", "m", "right", "right"]
     assert snap_compare(stream_app(), terminal_size=size, press=keys)
 
 

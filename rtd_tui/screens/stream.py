@@ -181,9 +181,7 @@ class PartitionTable(DataTable[Text]):
 
 class StreamScreen(PipelineScreen):
     """Where the data comes from and whether the consumer keeps up; the chart's time
-    cursor (focused) leads to the messages of a moment."""
-
-    AUTO_FOCUS = "#stream-throughput"
+    cursor (Tab to it from the partition table) leads to the messages of a moment."""
 
     DEFAULT_CSS = """
     StreamScreen #stream-summary { height: 1; background: $panel; padding: 0 1; }
