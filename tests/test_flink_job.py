@@ -62,16 +62,14 @@ def start_job(cli_env: dict[str, str], kafka: KafkaServer,
 
 def wait_for(kafka: KafkaServer, topic: str, done: Callable[[Shown], bool],
              proc: subprocess.Popen[str]) -> Shown:
-    """Read the aggregates topic until ``done`` holds (the job still running)."""
+    """Read the aggregates topic until ``done`` holds (the job still running); after
+    ``CATCH_UP_S`` the last figures read, for the caller's assertion to show."""
     deadline = time.monotonic() + CATCH_UP_S
     while True:
         assert proc.poll() is None, f"the job exited with {proc.returncode}"
         shown = from_aggregates(read_all(kafka.bootstrap_servers, f"{topic}-aggregates"))
-        if done(shown):
+        if done(shown) or time.monotonic() > deadline:
             return shown
-        if time.monotonic() > deadline:
-            pytest.fail(f"the job's aggregates did not get there in {CATCH_UP_S:.0f} s: "
-                        f"{shown.consumed} messages read")
         time.sleep(2)
 
 
@@ -83,14 +81,16 @@ def test_killed_and_restarted_job_counts_each_message_once(
     produce_mix(kafka.bootstrap_servers, topic, 3000, seed=11)
     first = start_job(topic)
     # Killed once a checkpoint has committed part of the stream and more is coming.
-    wait_for(kafka, topic, lambda shown: shown.consumed > 0, first)
+    assert wait_for(kafka, topic, lambda shown: shown.consumed > 0, first).consumed > 0
     produce_mix(kafka.bootstrap_servers, topic, 3000, seed=12)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
 
     second = start_job(topic)
     raw = from_raw(read_all(kafka.bootstrap_servers, topic))
-    shown = wait_for(kafka, topic, lambda shown: shown.consumed >= raw.consumed, second)
+    # Every figure, not only the messages read: the city cells come through more
+    # operators than the partition counts, so a checkpoint can commit those first.
+    shown = wait_for(kafka, topic, lambda shown: shown == raw, second)
     assert shown == raw
     assert raw.consumed == 6004 and raw.rejected and raw.count < 6000  # the mix is in it
     second.send_signal(signal.SIGINT)
