@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_decode import GOOD, bad_messages, good_messages, with_raw
+from test_decode import GOOD, bad_messages, generated, good_messages, with_raw
 
 from rtd_tui.decode import decode_batch
 from rtd_tui.flink.job import statements
@@ -44,6 +44,14 @@ def flink() -> Iterator[Any]:
 
 def judge(env: Any, messages: list[Message]) -> dict[int, tuple[Any, ...]]:
     """The job's verdict on each message, by offset: (reason, id, city, age, cents)."""
+    load(env, messages)
+    query = "SELECT off, reason, is_tombstone, id, city, age, cents FROM judged"
+    with env.execute_sql(query).collect() as result:
+        return {row[0]: _verdict(*row[1:]) for row in result}
+
+
+def load(env: Any, messages: list[Message]) -> None:
+    """The job's judging views, over ``messages`` (offsets 0, 1, ...) instead of Kafka."""
     from pyflink.table import DataTypes
 
     schema = DataTypes.ROW([DataTypes.FIELD("msg_key", DataTypes.BYTES()),
@@ -63,9 +71,6 @@ def judge(env: Any, messages: list[Message]) -> dict[int, tuple[Any, ...]]:
     for statement in statements(render(JobSpec("t", "h:1"))):
         if statement.split(" AS", 1)[0].split()[-1] in JUDGING_VIEWS:
             env.execute_sql(statement)
-    query = "SELECT off, reason, is_tombstone, id, city, age, cents FROM judged"
-    with env.execute_sql(query).collect() as result:
-        return {row[0]: _verdict(*row[1:]) for row in result}
 
 
 def _verdict(reason: str | None, tombstone: bool, *record: Any) -> tuple[Any, ...]:
@@ -132,6 +137,14 @@ EDGE_VALUES = [
     encode({**GOOD, "cidade": "Sao Paulo"}),
     encode({k: v for k, v in GOOD.items() if k != "valor"}),
     encode({"extra": {"id": "x", "nome": 1}, **GOOD}),
+    # the fast path's shape, with values just out of range or at its edges
+    *(encode({**GOOD, field: value}) for field, value in (
+        ("id", 999), ("id", 10000), ("id", 1000), ("idade", 17), ("idade", 81),
+        ("idade", 80), ("valor", 49.99), ("valor", 2000.01), ("valor", 2000), ("valor", 0),
+        ("valor", 50), ("nome", "Dr. João D'Ávila-Sá"), ("nome", "Ana 2"), ("nome", "ana\t"),
+        ("timestamp", "2024-13-01T00:00:00"), ("cidade", "São Paulo"))),
+    json.dumps(GOOD, separators=(",", ":")).encode(), json.dumps(GOOD).encode(),
+    json.dumps({**GOOD, "cidade": "São Paulo"}).encode(),  # ASCII escapes: the full path
 ]
 EDGE_KEYS = [None, b"1000", b"abc", b"", b"01234", b"+1000", b"9" * 30, "\u0661".encode()]
 
@@ -140,6 +153,21 @@ def test_edge_cases_judged_alike(flink: Any) -> None:
     messages: list[Message] = [(b"4321", v) for v in EDGE_VALUES]
     messages += [(k, None) for k in EDGE_KEYS]
     compare(flink, messages)
+
+
+def test_producers_records_take_the_fast_path(flink: Any) -> None:
+    """The generator's records, in both separator styles, skip the JSON functions (the
+    job's speed depends on it); escaped or reordered spellings take the full checks."""
+    records = generated(300, seed=5)
+    texts = [encode(r) for r in records] + [
+        json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode() for r in records[:50]]
+    slow = [json.dumps({**records[0], "cidade": "São Paulo"}).encode(),  # ASCII escapes
+            json.dumps(dict(reversed(records[1].items())), ensure_ascii=False).encode()]
+    load(flink, [(None, t) for t in texts + slow])
+    with flink.execute_sql("SELECT off, fast FROM texts").collect() as result:
+        fast = dict(result)
+    assert [fast[i] for i in range(len(texts))] == [True] * len(texts)
+    assert [fast[len(texts) + i] for i in range(len(slow))] == [False, False]
 
 
 KEYS = st.sampled_from([None, b"1000", b"4321", b"x1", b""])

@@ -22,6 +22,8 @@ from rtd_tui.config import ConfigError
 INSTALL_HINT = ("rtd-tui aggregate needs the optional Flink extra: `uv sync --extra flink` "
                 "or `pip install 'rtd-tui[flink]'`")
 Progress = Callable[[str], None]
+#: The job's last statement: its INSERTs, planned together.
+STATEMENT_SET = "EXECUTE STATEMENT SET"
 
 
 class FlinkMissing(ConfigError):
@@ -38,13 +40,15 @@ def require_pyflink() -> None:
 
 def statements(sql: str) -> Iterator[str]:
     """The job's statements in order, comments and blank lines dropped (each ends at a
-    ``;`` at a line's end, as the SQL client splits them)."""
+    ``;`` at a line's end, as the SQL client splits them; a statement set at its
+    ``END;``)."""
     current: list[str] = []
     for line in sql.splitlines():
         if not current and (not line.strip() or line.lstrip().startswith("--")):
             continue
         current.append(line)
-        if line.rstrip().endswith(";"):
+        in_set = current[0].startswith(STATEMENT_SET)
+        if line.rstrip().endswith(";") and (not in_set or line.strip() == "END;"):
             yield "\n".join(current).rstrip().removesuffix(";")
             current = []
     if current:
@@ -89,12 +93,12 @@ def run(sql: str, config: dict[str, str], progress: Progress) -> None:
         if statement.startswith("SET "):
             key, _, value = statement.removeprefix("SET ").partition(" = ")
             table_config.set(_unquote(key), _unquote(value))
-        elif statement.startswith("INSERT "):
+        elif statement.startswith(("INSERT ", STATEMENT_SET)):
             insert = statement
         else:
             env.execute_sql(statement)
     if insert is None:
-        raise ValueError("the job's SQL has no INSERT statement")
+        raise ValueError("the job's SQL has no INSERT statement or statement set")
     if "execution.state-recovery.path" in config:
         progress(f"resuming from {config['execution.state-recovery.path']}")
     result = env.execute_sql(insert)

@@ -122,12 +122,15 @@ def render(spec: JobSpec) -> str:
         "aggregates_topic": sql_literal(sink),
         "brokers": sql_literal(spec.brokers.strip()),
         "group_id": sql_literal(spec.group_id),
-        "transactional_id_prefix": sql_literal(f"rtd-tui-aggregate-{sink}"),
+        "cells_transactional_id_prefix": sql_literal(f"rtd-tui-aggregate-{sink}-cells"),
+        "counts_transactional_id_prefix": sql_literal(f"rtd-tui-aggregate-{sink}-counts"),
         "source_properties": extra,
         "sink_properties": extra,
-        "negative_infinity_pattern": sql_literal(_NEGATIVE_INFINITY),
-        "non_finite_pattern": sql_literal(_NON_FINITE),
+        "fast_pattern": sql_literal(fast_pattern()),
+        "fast_columns": _fast_columns(),
+        "doc": _DOC,
         "field_columns": _field_columns(),
+        "fast_reason_cases": _fast_reason_cases(),
         "reason_cases": _reason_cases(),
         "max_value": repr(float(VALUE_RANGE[1])),
         "id_low": str(ID_RANGE[0]),
@@ -137,15 +140,77 @@ def render(spec: JobSpec) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
+def fast_pattern() -> str:
+    """The exact spelling of a well-formed record as producers write it (``json.dumps``'
+    separators or compact ones, the fields in the wire order, plain names, a listed city,
+    at most two decimals, a valid timestamp). A match is valid but for the numeric
+    ranges, which the job checks next; anything else takes the full validation."""
+    if any(not re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)*", city) for city in CITIES):
+        raise ValueError("a city name needs escaping in the fast pattern")
+    values = {
+        "id": "[1-9][0-9]{0,8}",
+        "nome": "\"\\p{L}[\\p{L}\\p{M} .'-]{0,199}\"",
+        "idade": "[1-9][0-9]{0,2}",
+        "cidade": '"(?:' + "|".join(CITIES) + ')"',
+        "valor": "(?:0|[1-9][0-9]{0,6})(?:\\.[0-9]{1,2})?",
+        "timestamp": '"' + TIMESTAMP_PATTERN.removeprefix("^").removesuffix("$") + '"',
+    }
+    if set(values) != set(FIELDS):
+        raise ValueError("the fast pattern must spell every field")
+    body = ", ?".join(f'"{name}": ?{values[name]}' for name in FIELDS)
+    return "^\\{" + body + "\\}\\z"
+
+
+def _fast_columns() -> str:
+    """The fast path's id, age, city, amount and cents, from the pieces of the text
+    between quotes (the fast pattern fixes where each value falls)."""
+    def number(index: int, kind: str) -> str:
+        return f"CAST(TRIM(REPLACE(REPLACE(pieces[{index}], ':', ''), ',', '')) AS {kind})"
+
+    at, index = {}, 2  # 1-based pieces: '{', then per field its name, ': ', ...
+    for name in FIELDS:
+        at[name] = index + (2 if name in _STRINGS else 1)  # the value's piece
+        index += 4 if name in _STRINGS else 2
+    values = [
+        number(at["id"], "INT"),
+        number(at["idade"], "INT"),
+        f"pieces[{at['cidade']}]",
+        number(at["valor"], "DOUBLE"),
+        f"CAST(ROUND({number(at['valor'], 'DOUBLE')} * 100, 0) AS BIGINT)",
+    ]
+    names = ("fast_id", "fast_age", "fast_city", "fast_valor", "fast_cents")
+    return ",\n".join(f"  CASE WHEN fast THEN {value} END AS {name}"
+                       for value, name in zip(values, names, strict=True))
+
+
+#: A message's text for Flink's JSON functions: NaN and Infinity as +-1e999.
+_DOC = ("(CASE WHEN msg_value IS NULL THEN CAST(NULL AS STRING) "
+        "WHEN NOT REGEXP(txt, 'NaN|Infinity') THEN txt "
+        f"ELSE REGEXP_REPLACE(REGEXP_REPLACE(txt, {sql_literal(_NEGATIVE_INFINITY)}, '-1e999'), "
+        f"{sql_literal(_NON_FINITE)}, '1e999') END)")
+
+
 def _field_columns() -> str:
-    """Per field: its JSON token without the wrapper (``_tok``) and, for text, its value."""
+    """Off the fast path, per field: its JSON token without the wrapper (``_tok``) and,
+    for text, its value."""
     lines = []
     for name in FIELDS:
-        wrapped = f"JSON_QUERY(doc, '$.{name}' WITH ARRAY WRAPPER)"
-        lines.append(f"  SUBSTRING({wrapped} FROM 2 FOR CHAR_LENGTH({wrapped}) - 2) AS {name}_tok")
+        wrapped = f"JSON_QUERY({_DOC}, '$.{name}' WITH ARRAY WRAPPER)"
+        lines.append(f"  CASE WHEN NOT fast THEN SUBSTRING({wrapped} FROM 2 FOR "
+                     f"CHAR_LENGTH({wrapped}) - 2) END AS {name}_tok")
         if name in _STRINGS:
-            lines.append(f"  JSON_VALUE(doc, '$.{name}') AS {name}_val")
+            lines.append(f"  CASE WHEN NOT fast THEN JSON_VALUE({_DOC}, '$.{name}') END "
+                         f"AS {name}_val")
     return ",\n".join(lines)
+
+
+def _fast_reason_cases() -> str:
+    """The fast path's verdict: only the numeric ranges are left to check."""
+    checks = (("fast_id", "id", ID_RANGE), ("fast_age", "idade", AGE_RANGE),
+              ("fast_valor", "valor", VALUE_RANGE))
+    cases = [f"      WHEN NOT ({column} BETWEEN {float(low)!r} AND {float(high)!r}) "
+             f"THEN {sql_literal(f'out of range: {name}')}" for column, name, (low, high) in checks]
+    return "    CASE\n" + "\n".join(cases) + "\n      ELSE CAST(NULL AS STRING) END"
 
 
 def _reason_cases() -> str:
