@@ -18,13 +18,23 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from benchmarks import aggregates_view, cpu, ingest, latency, memory, producer, redraw, store
+from benchmarks import (
+    aggregates_view,
+    cpu,
+    flink_job,
+    ingest,
+    latency,
+    memory,
+    producer,
+    redraw,
+    store,
+)
 from benchmarks.common import Figure, Sizes, apache_kafka, java_version, machine
 from benchmarks.report import Results, Run, commit, load_now, table, write_pages
 from rtd_tui.broker import EmbeddedBroker
 
 MODULES = ("cpu", "ingest", "producer", "redraw", "memory", "latency", "store", "app-memory",
-           "aggregates")
+           "aggregates", "flink")
 
 
 def _guard(figures: list[Figure], section: str, run: Callable[[], list[Figure]]) -> None:
@@ -92,6 +102,7 @@ def _runners(sizes: Sizes, kafka: bool) -> dict[str, Callable[[], list[Figure]]]
         "store": store.measure,
         "app-memory": lambda: memory.app_rss(sizes.app_rss_seconds),
         "aggregates": lambda: aggregates_view.measure(seconds=sizes.cpu_seconds),
+        "flink": lambda: flink_job.measure(sizes.flink_messages),
     }
 
 

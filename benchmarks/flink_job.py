@@ -1,17 +1,21 @@
 """The Flink job (``rtd-tui aggregate``) on a local mini-cluster, with Apache Kafka on the
-same cores: sustained rate, end-to-end delay, and parallelism 2 against 1.
+same cores: sustained rate, CPU per 1,000 messages, end-to-end delay, parallelism 2 vs 1.
 
-``uv run python -m benchmarks.flink_job [--messages N]`` (needs the ``flink`` extra, Java
-17+ and Maven). Issue 18's targets: at least 100,000 msg/s sustained on this 2-core machine,
-the produce → aggregate-visible delay at p99, and the ratio of parallelism 2 to 1 on a
-4-partition topic, measured side by side in one run (same broker, same pre-filled topic).
+``uv run python -m benchmarks flink`` (or ``-m benchmarks.flink_job [--messages N]``;
+needs the ``flink`` extra, Java 17+ and Maven). Issue 18's targets: at least 100,000
+msg/s sustained on this 2-core machine, the produce -> aggregate-visible delay at p99,
+and the ratio of parallelism 2 to 1 on a 4-partition topic, side by side in one run
+(same broker, same pre-filled topic of distinct generated records).
 
-- **Sustained rate**: the topic is filled first; the job then reads it as fast as it can.
-  The rate is the messages read between the first and the last committed aggregates the
-  job wrote, over that time (JVM start and the first checkpoint left out).
-- **Delay**: with the job caught up, a producer sends records at a steady rate; a message's
-  delay runs from its delivery report to the first committed aggregate whose partition row
-  covers its offset (checkpoints every second, so about 1 s is the floor).
+- **Sustained rate**: the topic is filled first; a fresh job (the real ``rtd-tui
+  aggregate`` process, its own JVM) then reads it as fast as it can. The rate is the
+  messages read between the first and the last committed aggregates it wrote, over that
+  time (JVM start and the first checkpoint left out); its CPU is the job's process group
+  (Python and JVM) over the same span.
+- **Steady rate**: with the job caught up, a producer sends records at a steady rate; a
+  message's delay runs from its delivery report to the first committed aggregate whose
+  partition row covers its offset (checkpoints every second, so about 1 s is the floor).
+  Then nothing is produced for a while: the job's idle CPU.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
 
-from benchmarks.common import apache_kafka, fill_topic
+from benchmarks.common import Figure, apache_kafka, fill_topic
+from benchmarks.report import table
 from rtd_tui.aggregates.rows import PARTITION, decode_message
 from rtd_tui.generator import RecordGenerator
 
@@ -38,12 +44,28 @@ TOPIC = "flink-bench"
 PARTITIONS = 4
 DELAY_RATE = 2_000
 DELAY_SECONDS = 20
+IDLE_SECONDS = 20
 TARGET_RATE = 100_000
+SECTION = ("rtd-tui aggregate (Flink SQL job, local mini-cluster), Apache Kafka 4.1.1 on the "
+           "same 2 cores, 4-partition topic")
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) of every live process in process group ``pgid``."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after "(comm)": state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
-def job(bootstrap: str, parallelism: int, sink: str, state: Path) -> Iterator[None]:
-    """``rtd-tui aggregate`` in its own process group, stopped with SIGINT at the end."""
+def job(bootstrap: str, parallelism: int, sink: str, state: Path) -> Iterator[int]:
+    """``rtd-tui aggregate`` in its own process group (yielded), stopped with SIGINT."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "rtd_tui", "aggregate", "-b", bootstrap, "-t", TOPIC,
          "--aggregates-topic", sink, "--parallelism", str(parallelism), "--state-dir",
@@ -52,7 +74,7 @@ def job(bootstrap: str, parallelism: int, sink: str, state: Path) -> Iterator[No
         stderr=open(state.with_suffix(".log"), "w"),  # noqa: SIM115
     )
     try:
-        yield
+        yield proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -101,26 +123,39 @@ class Progress:
         self._consumer.close()
 
 
-def catch_up(bootstrap: str, parallelism: int, total: int, folder: Path) -> float:
-    """Messages/s of a fresh job reading ``total`` messages from the filled topic."""
+def catch_up(bootstrap: str, parallelism: int, total: int, folder: Path) -> tuple[float, float]:
+    """Messages/s of a fresh job reading ``total`` messages from the filled topic, and its
+    CPU milliseconds per 1,000 of them."""
     sink = f"{TOPIC}-aggregates-p{parallelism}"
     progress = Progress(bootstrap, sink)
     try:
-        with job(bootstrap, parallelism, sink, folder / f"p{parallelism}"):
-            first: tuple[float, int] | None = None
+        with job(bootstrap, parallelism, sink, folder / f"p{parallelism}") as pgid:
+            first: tuple[float, int, float] | None = None
             while progress.read() < total:
                 if first is None and progress.read():
-                    first = (time.monotonic(), progress.read())
+                    first = (time.monotonic(), progress.read(), group_cpu(pgid))
                 time.sleep(0.05)
-            done = time.monotonic()
+            done, cpu = time.monotonic(), group_cpu(pgid)
         assert first is not None
-        return (total - first[1]) / (done - first[0]) if done > first[0] else float("nan")
+        read = total - first[1]
+        return read / (done - first[0]), (cpu - first[2]) * 1e6 / read
     finally:
         progress.close()
 
 
-def delays(bootstrap: str, folder: Path) -> list[float]:
-    """Seconds from delivery to a committed aggregate covering the message, at a steady rate."""
+@dataclass(frozen=True, slots=True)
+class Steady:
+    """The caught-up job at a steady rate, then idle."""
+
+    delays: list[float]  # seconds, sorted
+    rate: float  # messages/s delivered
+    cpu_per_1000_ms: float
+    idle_percent: float
+
+
+def steady(bootstrap: str, folder: Path) -> Steady:
+    """Delivery-to-committed-aggregate delays at a steady rate, the CPU meanwhile, and
+    the CPU of the idle job afterwards (the catch-up run's checkpoint restored)."""
     sink = f"{TOPIC}-aggregates-p2"
     progress = Progress(bootstrap, sink)
     delivered: list[tuple[float, int, int]] = []
@@ -132,54 +167,84 @@ def delays(bootstrap: str, folder: Path) -> list[float]:
 
     generator = RecordGenerator(seed=3)
     try:
-        with job(bootstrap, 2, sink, folder / "p2"):  # restores the catch-up run's checkpoint
-            while not progress.read():
-                time.sleep(0.1)
-            started = time.monotonic()
+        with job(bootstrap, 2, sink, folder / "p2") as pgid:
+            # the restored job runs once it has counted a few new records (its JVM start
+            # and restore are no part of the steady figures)
+            for _ in range(100):
+                record = generator.encoded()
+                producer.produce(TOPIC, record.value, record.key, on_delivery=report)
+            producer.flush(30)
+            _wait_covered(progress, delivered, 300)
+            time.sleep(5)
+            delivered.clear()
+            started, cpu = time.monotonic(), group_cpu(pgid)
             for i in range(DELAY_RATE * DELAY_SECONDS):
                 while time.monotonic() < started + i / DELAY_RATE:
                     producer.poll(0.0005)
                 record = generator.encoded()
                 producer.produce(TOPIC, record.value, record.key, on_delivery=report)
             producer.flush(30)
-            last = {p: o for _, p, o in delivered}
-            deadline = time.monotonic() + 120
-            while any(progress.max_offset.get(p, -1) < o for p, o in last.items()):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the job did not catch up with the steady producer")
-                time.sleep(0.1)
+            sent, busy = time.monotonic() - started, group_cpu(pgid) - cpu
+            _wait_covered(progress, delivered, 120)
+            time.sleep(10)
+            idle_from, idle_cpu = time.monotonic(), group_cpu(pgid)
+            time.sleep(IDLE_SECONDS)
+            idle = (group_cpu(pgid) - idle_cpu) / (time.monotonic() - idle_from) * 100
     finally:
         progress.close()
     result = []
     covered = sorted(progress.covered)
-    for sent, partition, offset in delivered:
-        seen = next(t for t, p, o in covered if p == partition and o >= offset and t >= sent)
-        result.append(seen - sent)
-    return result
+    for at, partition, offset in delivered:
+        seen = next(t for t, p, o in covered if p == partition and o >= offset and t >= at)
+        result.append(seen - at)
+    return Steady(sorted(result), len(delivered) / sent, busy * 1e6 / len(delivered), idle)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1_000_000)
-    args = parser.parse_args()
+def _wait_covered(progress: Progress, delivered: list[tuple[float, int, int]],
+                  seconds: float) -> None:
+    """Wait until committed aggregates cover every delivered message."""
+    last = {p: o for _, p, o in delivered}
+    deadline = time.monotonic() + seconds
+    while any(progress.max_offset.get(p, -1) < o for p, o in last.items()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the job did not count the delivered records in {seconds:.0f} s")
+        time.sleep(0.1)
+
+
+def measure(messages: int = 1_000_000) -> list[Figure]:
+    """Fill a topic, time fresh jobs at parallelism 1 and 2 on it, then the steady rate."""
     with apache_kafka() as kafka, tempfile.TemporaryDirectory(prefix="rtd-flink-bench-") as tmp:
         bootstrap = kafka.bootstrap_servers
         kafka.create_topic(TOPIC, PARTITIONS)
-        filled = fill_topic(bootstrap, TOPIC, args.messages)
-        print(f"filled {TOPIC} ({PARTITIONS} partitions) with {args.messages:,} records "
-              f"in {filled:.0f} s", flush=True)
+        fill_topic(bootstrap, TOPIC, messages)
         folder = Path(tmp)
-        rates = {p: catch_up(bootstrap, p, args.messages, folder) for p in (1, 2)}
-        for p, rate in rates.items():
-            verdict = "PASS" if rate >= TARGET_RATE else "MISS"
-            print(f"sustained rate, parallelism {p}: {rate:,.0f} msg/s "
-                  f"(target >= {TARGET_RATE:,}: {verdict})", flush=True)
-        print(f"parallelism 2 / 1 on {PARTITIONS} partitions: {rates[2] / rates[1]:.2f}x",
-              flush=True)
-        seconds = sorted(delays(bootstrap, folder))
-        p50, p99 = seconds[len(seconds) // 2], seconds[int(len(seconds) * 0.99)]
-        print(f"end-to-end delay at {DELAY_RATE:,} msg/s (delivery -> committed aggregate): "
-              f"p50 {p50:.2f} s, p99 {p99:.2f} s, max {seconds[-1]:.2f} s", flush=True)
+        runs = {p: catch_up(bootstrap, p, messages, folder) for p in (1, 2)}
+        calm = steady(bootstrap, folder)
+    figures = []
+    for p, (rate, cpu) in runs.items():
+        figures.append(Figure(SECTION, f"sustained rate, parallelism {p}, {messages:,} queued "
+                              "records", f"{rate:,.0f} msg/s", f"≥ {TARGET_RATE:,}",
+                              rate >= TARGET_RATE))
+        figures.append(Figure(SECTION, f"CPU at that rate, parallelism {p}",
+                              f"{cpu:,.0f} ms per 1,000 msg"))
+    figures.append(Figure(SECTION, "parallelism 2 / 1, side by side",
+                          f"{runs[2][0] / runs[1][0]:.2f}×"))
+    p50, p99 = calm.delays[len(calm.delays) // 2], calm.delays[int(len(calm.delays) * 0.99)]
+    figures.append(Figure(SECTION, f"delivery → committed aggregate at {calm.rate:,.0f} msg/s "
+                          "(1 s checkpoints)", f"p50 {p50:.2f} s · p99 {p99:.2f} s · "
+                          f"max {calm.delays[-1]:.2f} s"))
+    figures.append(Figure(SECTION, f"CPU at {calm.rate:,.0f} msg/s, parallelism 2",
+                          f"{calm.cpu_per_1000_ms:,.0f} ms per 1,000 msg"))
+    figures.append(Figure(SECTION, "CPU idle (caught up, nothing produced)",
+                          f"{calm.idle_percent:.1f} % of one core"))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.flink_job",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    print(table(measure(parser.parse_args().messages)))
 
 
 if __name__ == "__main__":

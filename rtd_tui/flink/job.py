@@ -69,7 +69,6 @@ def flink_config(state_dir: Path, parallelism: int, jar: Path) -> dict[str, str]
         "execution.checkpointing.dir": (state_dir / "checkpoints").resolve().as_uri(),
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "execution.checkpointing.num-retained": "2",
-        "state.backend.type": "hashmap",
         "rest.bind-port": "0",  # any free port: two local jobs never collide
         "taskmanager.numberOfTaskSlots": str(parallelism),
     }
